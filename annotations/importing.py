@@ -1,0 +1,349 @@
+"""Reading uploaded article files: parsing and cleaning only, no ORM.
+
+``read_upload`` turns the bytes of one uploaded file into ``ParsedArticle`` items
+and, for anything it cannot use, ``ImportProblem`` items naming the file, line
+and field; it never raises for bad content and goes on with the next record.
+
+Formats: ``txt`` (one article pasted from a web page), ``html`` (one page, main
+text and metadata by trafilatura), ``jsonl`` (one JSON object per line) and
+``csv`` (header row; one article per row, cells may hold newlines). Record fields
+for jsonl/csv: ``text`` (required), ``title``, ``outlet``, ``url``, ``published``
+(ISO date or datetime), ``byline``, ``id``; any other field is kept in ``extra``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+from .cleaning import CleanResult, clean_pasted_text, normalise_text, recognise_outlet
+
+__all__ = [
+    "FORMATS",
+    "CleanResult",
+    "ImportProblem",
+    "OutletUnknown",
+    "ParsedArticle",
+    "clean_pasted_text",
+    "detect_format",
+    "read_upload",
+]
+
+FORMATS = ("auto", "txt", "html", "jsonl", "csv")
+EXTENSIONS = {
+    ".txt": "txt", ".text": "txt",
+    ".html": "html", ".htm": "html", ".xhtml": "html",
+    ".jsonl": "jsonl", ".ndjson": "jsonl", ".json-lines": "jsonl", ".jsonlines": "jsonl",
+    ".csv": "csv",
+}  # fmt: skip
+RECORD_FIELDS = ("text", "title", "outlet", "url", "published", "byline", "id")
+NO_OUTLET = (
+    "no outlet given and none recognised in the text (no line like 'Discover more from <Outlet>'); "
+    "pass --outlet NAME"
+)
+
+
+@dataclass
+class ParsedArticle:
+    raw: str
+    body: str
+    title: str = ""
+    byline: str = ""
+    url: str = ""
+    published: datetime.date | None = None
+    outlet: str = ""
+    external_id: str = ""
+    removed_lines: list[dict] = field(default_factory=list)
+    source_name: str = ""
+    source_format: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class ImportProblem:
+    source: str
+    line: int | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = [self.source or "input"]
+        if self.line is not None:
+            where.append(f"line {self.line}")
+        if self.field:
+            where.append(f"field '{self.field}'")
+        return f"{', '.join(where)}: {self.message}"
+
+
+class OutletUnknown(Exception):
+    def __init__(self, source: str = "") -> None:
+        prefix = f"{source}: " if source else ""
+        super().__init__(prefix + NO_OUTLET)
+
+
+# --- format detection and decoding ------------------------------------------
+
+
+def detect_format(name: str, data: bytes) -> str:
+    """The format by file extension, else by sniffing the content; "txt" when nothing else fits."""
+    suffix = PurePath(name or "").suffix.lower()
+    if suffix in EXTENSIONS:
+        return EXTENSIONS[suffix]
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").decode("utf-8", errors="replace")
+    low = head.lower()
+    if low.startswith(("<!doctype html", "<html", "<?xml")) or any(t in low for t in ("<body", "<article", "<p>")):
+        return "html"
+    first_line = head.split("\n", 1)[0].strip()
+    if first_line.startswith("{"):
+        return "jsonl"
+    header = [c.strip().strip('"').lower() for c in first_line.split(",")]
+    if len(header) > 1 and "text" in header:
+        return "csv"
+    return "txt"
+
+
+def _decode(name: str, data: bytes) -> str | ImportProblem:
+    if not data or not data.strip():
+        return ImportProblem(name, None, None, "the file is empty")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return ImportProblem(name, None, None, "the file is UTF-16 encoded; save it as UTF-8 and upload it again")
+    if b"\x00" in data:
+        return ImportProblem(name, None, None, f"looks like a binary file (NUL byte at offset {data.index(0)}), not text")
+    sample = data[:8192]
+    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13) or b == 127)
+    if controls > max(3, len(sample) // 20):
+        return ImportProblem(name, None, None, f"looks like a binary file ({controls} control bytes in the first "
+                                               f"{len(sample)}), not text")  # fmt: skip
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return ImportProblem(
+            name, line, None,
+            f"not valid UTF-8: byte 0x{data[exc.start]:02x} at byte offset {exc.start} ({exc.reason}); "
+            "save the file as UTF-8",
+        )  # fmt: skip
+    if not text.strip():
+        return ImportProblem(name, None, None, "the file has no text (only whitespace)")
+    return text
+
+
+def _parse_date(value: object) -> datetime.date | None:
+    """None for an empty value; raises ValueError for anything that is not an ISO date or datetime."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str):
+        raise ValueError
+    s = value.strip()
+    try:
+        return datetime.date.fromisoformat(s)
+    except ValueError:
+        return datetime.datetime.fromisoformat(s.replace("Z", "+00:00").replace("z", "+00:00")).date()
+
+
+def _str(value: object) -> str:
+    if value is None:
+        return ""
+    return value.strip() if isinstance(value, str) else str(value)
+
+
+# --- one record of jsonl/csv --------------------------------------------------
+
+
+def _record(
+    rec: dict, *, name: str, line: int, raw: str, fmt: str, outlet: str | None
+) -> ParsedArticle | ImportProblem:
+    text = rec.get("text")
+    if text is not None and not isinstance(text, str):
+        return ImportProblem(name, line, "text", f"must be a string, got {type(text).__name__}")
+    if not text or not text.strip():
+        return ImportProblem(name, line, "text", "missing or empty")
+    try:
+        published = _parse_date(rec.get("published"))
+    except ValueError:
+        return ImportProblem(
+            name, line, "published",
+            f"not an ISO date or datetime: {rec.get('published')!r} (expected e.g. 2026-03-04 or 2026-03-04T09:30:00Z)",
+        )  # fmt: skip
+    title = _str(rec.get("title"))
+    cleaned = clean_pasted_text(text, take_title=not title)
+    if not cleaned.body:
+        return ImportProblem(name, line, "text", "no article text left after removing web cruft")
+    outlet_name = _str(rec.get("outlet")) or (outlet or "").strip() or cleaned.outlet
+    if not outlet_name:
+        return ImportProblem(name, line, "outlet", "missing: give an 'outlet' field in the record or pass --outlet NAME")
+    return ParsedArticle(
+        raw=raw,
+        body=cleaned.body,
+        title=title or cleaned.title,
+        byline=_str(rec.get("byline")) or cleaned.byline,
+        url=_str(rec.get("url")),
+        published=published,
+        outlet=outlet_name,
+        external_id=_str(rec.get("id")),
+        removed_lines=cleaned.removed_lines,
+        source_name=f"{name}:{line}",
+        source_format=fmt,
+        extra={k: v for k, v in rec.items() if k not in RECORD_FIELDS},
+    )
+
+
+def _read_jsonl(name: str, text: str, outlet: str | None) -> Iterator[ParsedArticle | ImportProblem]:
+    seen = False
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.rstrip("\r")
+        if not line.strip():
+            continue
+        seen = True
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield ImportProblem(name, number, None, f"malformed JSON: {exc.msg} at column {exc.colno}")
+            continue
+        if not isinstance(rec, dict):
+            yield ImportProblem(name, number, None, f"expected a JSON object {{...}}, got {type(rec).__name__}")
+            continue
+        yield _record(rec, name=name, line=number, raw=line, fmt="jsonl", outlet=outlet)
+    if not seen:
+        yield ImportProblem(name, None, None, "the file has no records")
+
+
+def _read_csv(name: str, text: str, outlet: str | None) -> Iterator[ParsedArticle | ImportProblem]:
+    lines = io.StringIO(text, newline="").readlines()
+    header_line = lines[0] if lines else ""
+    delimiter = max(",;\t", key=header_line.count)
+    reader = csv.DictReader(lines, delimiter=delimiter, restkey="\x00extra")
+    try:
+        fieldnames = [f.strip() for f in (reader.fieldnames or [])]
+    except csv.Error as exc:
+        yield ImportProblem(name, 1, None, f"unreadable CSV header: {exc}")
+        return
+    reader.fieldnames = fieldnames
+    if "text" not in fieldnames:
+        yield ImportProblem(name, 1, "text", f"the CSV header has no 'text' column (columns: {', '.join(fieldnames)})")
+        return
+    start = reader.line_num + 1
+    count = 0
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            yield ImportProblem(name, start, None, f"malformed CSV: {exc}")
+            return
+        raw = "".join(lines[start - 1 : reader.line_num]).rstrip("\r\n")
+        line, start = start, reader.line_num + 1
+        count += 1
+        if "\x00extra" in row:
+            extra_cells = len(row.pop("\x00extra"))
+            yield ImportProblem(name, line, None, f"the row has {extra_cells} more cell(s) than the header")
+            continue
+        yield _record(row, name=name, line=line, raw=raw, fmt="csv", outlet=outlet)
+    if not count:
+        yield ImportProblem(name, None, None, "the CSV file has a header but no rows")
+
+
+# --- one article per file -----------------------------------------------------
+
+
+def _read_txt(name: str, text: str, outlet: str | None) -> Iterator[ParsedArticle | ImportProblem]:
+    cleaned = clean_pasted_text(text)
+    if not cleaned.body:
+        yield ImportProblem(name, None, "text", "no article text left after removing web cruft")
+        return
+    outlet_name = (outlet or "").strip() or cleaned.outlet
+    if not outlet_name:
+        yield ImportProblem(name, None, "outlet", NO_OUTLET)
+        return
+    yield ParsedArticle(
+        raw=text,
+        body=cleaned.body,
+        title=cleaned.title,
+        byline=cleaned.byline,
+        published=cleaned.published,
+        outlet=outlet_name,
+        removed_lines=cleaned.removed_lines,
+        source_name=name,
+        source_format="txt",
+    )
+
+
+def _read_html(name: str, text: str, outlet: str | None) -> Iterator[ParsedArticle | ImportProblem]:
+    import trafilatura  # heavy import, only when needed
+
+    try:
+        doc = trafilatura.bare_extraction(text, with_metadata=True, include_comments=False, include_tables=False)
+    except Exception as exc:  # noqa: BLE001 - trafilatura/lxml raise many kinds of errors on broken pages
+        yield ImportProblem(name, None, None, f"could not parse the HTML: {exc}")
+        return
+    extracted = getattr(doc, "text", None) or ""
+    if not extracted.strip():
+        yield ImportProblem(name, None, "text", "no article text could be extracted from the HTML page")
+        return
+    title = _str(doc.title)
+    paragraphs = [p.strip() for p in normalise_text(extracted).split("\n") if p.strip()]
+    if title and paragraphs and paragraphs[0] == title:
+        paragraphs = paragraphs[1:]  # trafilatura repeats the <h1> headline as the first line
+    # One blank line between paragraphs, as in pasted text; removed_lines number the lines of this text.
+    cleaned = clean_pasted_text("\n\n".join(paragraphs), take_title=not title)
+    if not cleaned.body:
+        yield ImportProblem(name, None, "text", "no article text left after removing web cruft")
+        return
+    try:
+        published = _parse_date(doc.date)
+    except ValueError:
+        published = None
+    outlet_name = (outlet or "").strip() or _str(doc.sitename) or cleaned.outlet
+    if not outlet_name:
+        yield ImportProblem(name, None, "outlet", "no outlet given and no site name found in the page; pass --outlet NAME")
+        return
+    yield ParsedArticle(
+        raw=text,
+        body=cleaned.body,
+        title=title or cleaned.title,
+        byline=_str(doc.author) or cleaned.byline,
+        url=_str(doc.url),
+        published=published or cleaned.published,
+        outlet=outlet_name,
+        removed_lines=cleaned.removed_lines,
+        source_name=name,
+        source_format="html",
+    )
+
+
+_READERS = {"txt": _read_txt, "html": _read_html, "jsonl": _read_jsonl, "csv": _read_csv}
+
+
+def read_upload(
+    name: str, data: bytes, *, fmt: str = "auto", outlet: str | None = None
+) -> Iterator[ParsedArticle | ImportProblem]:
+    """Parse one uploaded file into articles and problems (never raises for bad content).
+
+    ``outlet`` (the --outlet option) is used when a record has no ``outlet`` field; for txt/html it takes
+    precedence over the outlet recognised in the text or page.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    name = name or "upload"
+    text = _decode(name, data)
+    if isinstance(text, ImportProblem):
+        yield text
+        return
+    if fmt == "auto":
+        fmt = detect_format(name, data)
+    yield from _READERS[fmt](name, text, outlet)
+
+
+def outlet_from_text(text: str) -> str:
+    """The outlet named by a line such as "Discover more from <Outlet>", or ""."""
+    for line in text.splitlines():
+        found = recognise_outlet(line)
+        if found:
+            return found
+    return ""

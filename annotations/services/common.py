@@ -1,0 +1,128 @@
+"""What every write shares: snapshots for the event log, the log itself, version checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from annotations.models import Article, Attribution, Event, Sentence
+
+ATTRIBUTION_FIELDS = (
+    "source_type",
+    "source_start",
+    "source_end",
+    "cue_start",
+    "cue_end",
+    "content_start",
+    "content_end",
+    "quote_kind",
+    "via",
+    "anon_descriptor",
+    "anon_seniority",
+    "anon_number",
+    "anon_justification_start",
+    "anon_justification_end",
+    "anon_specificity",
+    "speaker_ref_id",
+    "sentence_id",
+    "review_state",
+    "reviewed_by_id",
+    "reviewed_at",
+    "origin",
+    "version",
+)
+# What an editor may change in a correction (the rest is bookkeeping).
+EDITABLE_ATTRIBUTION_FIELDS = ATTRIBUTION_FIELDS[:16]
+ANONYMITY_FIELDS = (
+    "anon_descriptor",
+    "anon_seniority",
+    "anon_number",
+    "anon_justification_start",
+    "anon_justification_end",
+    "anon_specificity",
+)
+SENTENCE_FIELDS = ("label", "review_state", "reviewed_by_id", "reviewed_at", "label_origin", "version")
+
+
+class StaleVersionError(Exception):
+    """The object changed since the editor saw it; nothing was written."""
+
+    def __init__(self, obj: models.Model, last_event: Event | None) -> None:
+        self.obj = obj
+        self.last_event = last_event
+        who = last_event.actor if last_event and last_event.actor else "someone"
+        super().__init__(f"{obj._meta.verbose_name} {obj.pk} was changed by {who} since you loaded it")
+
+
+class ConflictError(Exception):
+    """The action does not apply to the object as it now is (e.g. nothing to undo)."""
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def snapshot(obj: models.Model, fields: tuple[str, ...]) -> dict[str, Any]:
+    return {name: _jsonable(getattr(obj, name)) for name in fields}
+
+
+def attribution_snapshot(attribution: Attribution) -> dict[str, Any]:
+    return snapshot(attribution, ATTRIBUTION_FIELDS)
+
+
+def sentence_snapshot(sentence: Sentence) -> dict[str, Any]:
+    return snapshot(sentence, SENTENCE_FIELDS)
+
+
+def event_record(
+    *,
+    actor,
+    article_id: int | None,
+    object_type: str,
+    object_id: int | None,
+    action: str,
+    before: dict | None = None,
+    after: dict | None = None,
+    note: str = "",
+) -> Event:
+    return Event.objects.create(
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        article_id=article_id,
+        object_type=object_type,
+        object_id=object_id,
+        action=action,
+        before=before,
+        after=after,
+        note=note[:500],
+    )
+
+
+def last_event_for(object_type: str, object_id: int) -> Event | None:
+    return (
+        Event.objects.filter(object_type=object_type, object_id=object_id)
+        .select_related("actor")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def check_version(obj: Attribution | Sentence | Article, expected: int | None) -> None:
+    """Refuse a change made against an older version of the object."""
+    if expected is not None and obj.version != expected:
+        object_type = obj._meta.model_name
+        raise StaleVersionError(obj, last_event_for(object_type, obj.pk))
+
+
+def check_span(body_length: int, start: int | None, end: int | None, field: str, *, required: bool = False) -> None:
+    if start is None and end is None:
+        if required:
+            raise ValidationError({field: "This span is required."})
+        return
+    if start is None or end is None:
+        raise ValidationError({field: "A span needs both a start and an end."})
+    if not 0 <= start < end <= body_length:
+        raise ValidationError({field: f"Span [{start}, {end}) is not inside the article body (0–{body_length})."})

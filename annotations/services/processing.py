@@ -1,0 +1,317 @@
+"""Running the pre-pass over stored articles and storing what it proposes.
+
+Claiming: a worker marks the articles it takes with its own token in one
+conditional UPDATE, so two workers (on any number of machines sharing the
+database) never process the same article twice; a claim left by a worker that
+died becomes claimable again after ``PROCESSING_STALE_MINUTES``.
+
+Re-runs replace only proposals nobody has touched: untouched proposals are
+matched to the new ones by their spans and updated in place (ids kept, so
+references stay valid), the rest of the untouched ones deleted, and a new
+proposal that repeats something an editor already decided (confirmed,
+corrected, rejected or added) is dropped.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from annotations import prepass
+from annotations.models import Article, ArticleState, Attribution, Origin, ReviewState, Sentence
+
+from .common import event_record
+
+BATCH = 32
+
+
+@dataclass
+class ProcessSummary:
+    processed: int = 0
+    skipped_claimed: int = 0
+    sentences: int = 0
+    attributions_created: int = 0
+    attributions_updated: int = 0
+    attributions_deleted: int = 0
+    attributions_kept: int = 0
+    words: int = 0
+
+    def add(self, other: ProcessSummary) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def lines(self) -> list[str]:
+        return [
+            f"articles processed: {self.processed}",
+            f"articles held by another worker: {self.skipped_claimed}",
+            f"sentences stored: {self.sentences}",
+            f"attribution proposals created: {self.attributions_created}, updated: {self.attributions_updated}, "
+            f"withdrawn: {self.attributions_deleted}, decided by editors and kept: {self.attributions_kept}",
+        ]
+
+
+def articles_claim(*, article_ids: Sequence[int], force: bool = False) -> tuple[uuid.UUID, list[int]]:
+    """Take the articles no other worker holds; returns this claim's token and the ids taken."""
+    token = uuid.uuid4()
+    now = timezone.now()
+    queryset = Article.objects.filter(pk__in=list(article_ids)).claimable_for_processing(now)
+    if not force:
+        queryset = queryset.filter(state=ArticleState.IMPORTED)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Lock the rows we are about to take; rows another worker is claiming are passed over.
+            ids = list(queryset.select_for_update(skip_locked=True).values_list("pk", flat=True))
+            queryset = Article.objects.filter(pk__in=ids)
+        queryset.update(processing_token=token, processing_started_at=now)
+    taken = list(Article.objects.filter(processing_token=token).order_by("pk").values_list("pk", flat=True))
+    return token, taken
+
+
+def _release(token: uuid.UUID, article_ids: Iterable[int]) -> None:
+    Article.objects.filter(pk__in=list(article_ids), processing_token=token).update(
+        processing_token=None, processing_started_at=None
+    )
+
+
+def _sentence_rows(article: Article, proposal: prepass.ArticleProposal) -> list[Sentence]:
+    return [
+        Sentence(
+            article=article,
+            index=i,
+            start=s.start,
+            end=s.end,
+            label=s.label,
+            proposed_label=s.label,
+            label_origin=Origin.PREPASS,
+            pipeline=proposal.pipeline,
+            pipeline_version=proposal.version,
+            confidence=s.confidence,
+        )
+        for i, s in enumerate(proposal.sentences)
+    ]
+
+
+def _store_sentences(article: Article, proposal: prepass.ArticleProposal, summary: ProcessSummary) -> list[Sentence]:
+    existing = list(article.sentences.order_by("index"))
+    new_rows = _sentence_rows(article, proposal)
+    if not existing:
+        Sentence.objects.bulk_create(new_rows)
+        summary.sentences += len(new_rows)
+        return new_rows  # bulk_create sets primary keys on PostgreSQL and SQLite >= 3.35
+    same_bounds = [(s.start, s.end) for s in existing] == [(s.start, s.end) for s in new_rows]
+    untouched = all(s.review_state == ReviewState.PROPOSED for s in existing)
+    if not same_bounds and untouched:
+        Attribution.objects.filter(article=article).update(sentence=None)
+        article.sentences.all().delete()
+        Sentence.objects.bulk_create(new_rows)
+        summary.sentences += len(new_rows)
+        return new_rows
+    if same_bounds:
+        # Boundaries kept; refresh the labels nobody has decided.
+        changed = []
+        for old, new in zip(existing, new_rows, strict=True):
+            if old.review_state == ReviewState.PROPOSED and (old.label, old.confidence) != (new.label, new.confidence):
+                old.label = old.proposed_label = new.label
+                old.confidence = new.confidence
+                old.pipeline, old.pipeline_version = new.pipeline, new.pipeline_version
+                changed.append(old)
+        Sentence.objects.bulk_update(
+            changed, ["label", "proposed_label", "confidence", "pipeline", "pipeline_version"]
+        )
+    # Boundaries differ but editors have labelled sentences: keep theirs as they are.
+    return existing
+
+
+def _sentence_for(sentences: list[Sentence], offset: int | None) -> Sentence | None:
+    if offset is None:
+        return None
+    for sentence in sentences:  # short lists; sentences are in order
+        if sentence.start <= offset < sentence.end:
+            return sentence
+    return None
+
+
+def _fields(proposal: prepass.AttributionProposal) -> dict:
+    anon = proposal.anonymity if proposal.source_type == "anonymous" else None
+    justification = anon.justification if anon else None
+    return {
+        "source_type": proposal.source_type,
+        "source_start": proposal.source[0] if proposal.source else None,
+        "source_end": proposal.source[1] if proposal.source else None,
+        "cue_start": proposal.cue[0] if proposal.cue else None,
+        "cue_end": proposal.cue[1] if proposal.cue else None,
+        "content_start": proposal.content[0] if proposal.content else None,
+        "content_end": proposal.content[1] if proposal.content else None,
+        "quote_kind": proposal.quote_kind,
+        "via": proposal.via[:200],
+        "anon_descriptor": anon.descriptor[:200] if anon else "",
+        "anon_seniority": anon.seniority if anon else "",
+        "anon_number": anon.number if anon else "",
+        "anon_justification_start": justification[0] if justification else None,
+        "anon_justification_end": justification[1] if justification else None,
+        "anon_specificity": anon.specificity if anon else "",
+        "confidence": max(0.0, min(1.0, float(proposal.confidence))),
+    }
+
+
+def _key(source_start, source_end, cue_start, cue_end, content_start, content_end) -> tuple:
+    return (source_start, source_end, cue_start, cue_end, content_start, content_end)
+
+
+SPAN_KEY_FIELDS = ("source_start", "source_end", "cue_start", "cue_end", "content_start", "content_end")
+
+
+def _store_attributions(
+    article: Article, proposal: prepass.ArticleProposal, sentences: list[Sentence], summary: ProcessSummary
+) -> None:
+    existing = list(article.attributions.all())
+    decided = [a for a in existing if a.review_state != ReviewState.PROPOSED or a.origin != Origin.PREPASS]
+    untouched = {
+        _key(*(getattr(a, f) for f in SPAN_KEY_FIELDS)): a
+        for a in existing
+        if a.review_state == ReviewState.PROPOSED and a.origin == Origin.PREPASS
+    }
+    decided_cues = {(a.cue_start, a.cue_end) for a in decided if a.cue_start is not None}
+    decided_keys = {_key(*(getattr(a, f) for f in SPAN_KEY_FIELDS)) for a in decided}
+    referenced = set(
+        Attribution.objects.filter(article=article, speaker_ref__isnull=False)
+        .exclude(review_state=ReviewState.PROPOSED)
+        .values_list("speaker_ref_id", flat=True)
+    )
+
+    rows: list[Attribution | None] = []  # aligned with proposal.attributions
+    to_create: list[Attribution] = []
+    to_update: list[Attribution] = []
+    for item in proposal.attributions:
+        fields = _fields(item)
+        key = _key(*(fields[f] for f in SPAN_KEY_FIELDS))
+        if key in decided_keys or (item.cue and (fields["cue_start"], fields["cue_end"]) in decided_cues):
+            rows.append(None)  # an editor has already decided this one
+            continue
+        sentence = _sentence_for(sentences, fields["cue_start"] if item.cue else fields["source_start"])
+        snapshot = {**item.as_dict(), "pipeline": proposal.pipeline, "version": proposal.version}
+        row = untouched.pop(key, None)
+        if row is None:
+            row = Attribution(article=article, origin=Origin.PREPASS, proposal=snapshot)
+            to_create.append(row)
+        else:
+            to_update.append(row)
+            row.proposal = snapshot
+        for name, value in fields.items():
+            setattr(row, name, value)
+        row.sentence = sentence
+        row.pipeline, row.pipeline_version = proposal.pipeline, proposal.version
+        row.speaker_ref = None
+        rows.append(row)
+
+    # Withdraw untouched proposals the new run no longer makes (unless an editor's attribution points to them).
+    stale = [a.pk for a in untouched.values() if a.pk not in referenced]
+    if stale:
+        Attribution.objects.filter(pk__in=stale).delete()
+    Attribution.objects.bulk_create(to_create)
+    # Speaker references point at rows that now have ids.
+    linked = []
+    for item, row in zip(proposal.attributions, rows, strict=True):
+        if row is not None and item.speaker_ref is not None and 0 <= item.speaker_ref < len(rows):
+            target = rows[item.speaker_ref]
+            if target is not None and target is not row:
+                row.speaker_ref = target
+                linked.append(row)
+    update_fields = [*_fields(proposal.attributions[0]).keys()] if proposal.attributions else []
+    if to_update:
+        Attribution.objects.bulk_update(
+            to_update, [*update_fields, "sentence", "pipeline", "pipeline_version", "proposal", "speaker_ref"]
+        )
+    if linked:
+        Attribution.objects.bulk_update([r for r in linked if r not in to_update], ["speaker_ref"])
+    summary.attributions_created += len(to_create)
+    summary.attributions_updated += len(to_update)
+    summary.attributions_deleted += len(stale)
+    summary.attributions_kept += len(decided)
+
+
+def article_store_proposal(*, article: Article, proposal: prepass.ArticleProposal) -> ProcessSummary:
+    """Store one article's proposals (in a transaction) and move it on to pre-passed."""
+    summary = ProcessSummary(processed=1)
+    with transaction.atomic():
+        sentences = _store_sentences(article, proposal, summary)
+        _store_attributions(article, proposal, sentences, summary)
+        now = timezone.now()
+        new_state = ArticleState.PREPASSED if article.state == ArticleState.IMPORTED else article.state
+        Article.objects.filter(pk=article.pk).update(
+            state=new_state, pipeline=proposal.pipeline, pipeline_version=proposal.version, processed_at=now,
+            updated_at=now,
+        )
+        event_record(
+            actor=None,
+            article_id=article.pk,
+            object_type="article",
+            object_id=article.pk,
+            action="prepass",
+            before={"state": article.state},
+            after={
+                "state": new_state,
+                "pipeline": proposal.pipeline,
+                "version": proposal.version,
+                "sentences": len(proposal.sentences),
+                "created": summary.attributions_created,
+                "updated": summary.attributions_updated,
+                "withdrawn": summary.attributions_deleted,
+                "kept": summary.attributions_kept,
+            },
+        )
+    return summary
+
+
+def articles_process(
+    *,
+    article_ids: Sequence[int],
+    force: bool = False,
+    batch_size: int = BATCH,
+    n_process: int = 1,
+    on_article: Callable[[int], None] | None = None,
+) -> ProcessSummary:
+    """Claim, run the pre-pass over, and store proposals for the given articles.
+
+    Without ``force`` only articles still in the ``imported`` state are taken; with it
+    (re-runs after a rules or model upgrade) any article, with editors' decisions kept.
+    """
+    summary = ProcessSummary()
+    from annotations.models import Outlet
+
+    outlets = list(Outlet.objects.values_list("name", flat=True))
+    ids = list(article_ids)
+    for offset in range(0, len(ids), 500):
+        chunk = ids[offset : offset + 500]
+        token, taken = articles_claim(article_ids=chunk, force=force)
+        summary.skipped_claimed += len(chunk) - len(taken)
+        if not taken:
+            continue
+        try:
+            articles = list(Article.objects.filter(pk__in=taken).order_by("pk"))
+            proposals = prepass.propose_many(
+                (a.body for a in articles), outlets=outlets, batch_size=batch_size, n_process=n_process
+            )
+            for article, proposal in zip(articles, proposals, strict=True):
+                summary.add(article_store_proposal(article=article, proposal=proposal))
+                summary.words += len(article.body.split())
+                _release(token, [article.pk])
+                if on_article:
+                    on_article(article.pk)
+        finally:
+            _release(token, taken)
+    return summary
+
+
+def pending_article_ids(*, outlet_slugs: Sequence[str] = (), include_all: bool = False) -> list[int]:
+    queryset = Article.objects.all()
+    if outlet_slugs:
+        queryset = queryset.filter(Q(outlet__slug__in=outlet_slugs) | Q(outlet__name__in=outlet_slugs))
+    if not include_all:
+        queryset = queryset.filter(state=ArticleState.IMPORTED)
+    return list(queryset.order_by("pk").values_list("pk", flat=True))
