@@ -45,9 +45,22 @@ class ArticleAdmin(admin.ModelAdmin):
     date_hierarchy = "published"
     list_select_related = ["outlet", "assignee"]
     readonly_fields = [
-        "raw", "body", "body_length", "content_hash", "removed_lines", "source_format", "source_name",
-        "imported_by", "pipeline", "pipeline_version", "processed_at", "reviewed_by", "reviewed_at",
-        "created_at", "updated_at", "version",
+        "raw",
+        "body",
+        "body_length",
+        "content_hash",
+        "removed_lines",
+        "source_format",
+        "source_name",
+        "imported_by",
+        "pipeline",
+        "pipeline_version",
+        "processed_at",
+        "reviewed_by",
+        "reviewed_at",
+        "created_at",
+        "updated_at",
+        "version",
     ]
     inlines = [SentenceInline]
 

@@ -27,10 +27,14 @@ _I = re.IGNORECASE
 _OUTLET_PATTERNS = [
     re.compile(r"^\s*Discover more from\s+(?P<outlet>.+?)[\s.!:]*$", _I),
     re.compile(r"^\s*Thanks for reading\s+(?P<outlet>[A-Z].+?)[!.]?\s*(?:Subscribe\b.*)?$"),
-    re.compile(r"^\s*Subscribe to\s+(?!(?:our|my|the|this|a|an|get|receive|free|newsletter|updates)\b)"
-               r"(?P<outlet>[A-Z][^.!?]{1,80}?)[\s.!:]*$"),
-    re.compile(r"^\s*(?:(?:Copyright|COPYRIGHT)\s*)?(?:©|\([cC]\)|(?:Copyright|COPYRIGHT)(?=\s+\d{4}))\s*"
-               r"(?:\d{4}(?:\s*[-–]\s*\d{4})?,?\s*)?(?P<outlet>[A-Z][^.|•·]{1,80}?)\s*(?:[.|•·].*)?$"),
+    re.compile(
+        r"^\s*Subscribe to\s+(?!(?:our|my|the|this|a|an|get|receive|free|newsletter|updates)\b)"
+        r"(?P<outlet>[A-Z][^.!?]{1,80}?)[\s.!:]*$"
+    ),
+    re.compile(
+        r"^\s*(?:(?:Copyright|COPYRIGHT)\s*)?(?:©|\([cC]\)|(?:Copyright|COPYRIGHT)(?=\s+\d{4}))\s*"
+        r"(?:\d{4}(?:\s*[-–]\s*\d{4})?,?\s*)?(?P<outlet>[A-Z][^.|•·]{1,80}?)\s*(?:[.|•·].*)?$"
+    ),
 ]
 _PLACEHOLDER = re.compile(
     r"^\s*(?:add|insert|enter|type|place|put)\s+your\s+.{0,40}\b(?:here|text)\b|lorem ipsum|"
@@ -39,20 +43,25 @@ _PLACEHOLDER = re.compile(
     _I,
 )
 _COMMENT = re.compile(
-    r"^\s*(?:leave a (?:reply|comment)|cancel reply|post comment|reply\s*↓?|\d+\s+(?:comments?|replies|responses))\s*[.!]?$|"
+    r"^\s*(?:leave a (?:reply|comment)|cancel reply|post comment|reply\s*↓?|"
+    r"\d+\s+(?:comments?|replies|responses))\s*[.!]?$|"
     r"your email address will not be published|required fields are marked|"
     r"save my name, email,? and website|notify me of (?:new|follow-up) (?:posts|comments)|"
     r"you must be logged in to post a comment|^\s*(?:name|e-?mail|website|comment)\s*\*\s*$|"
     r"^\s*(?:log in|sign in|login) to (?:reply|comment)",
     _I,
 )
-_CTA_NOUN = r"newsletter|subscri|e-?mail|inbox|archive|reading|trial|access|member|paid|updates|posts|free|account|story"
-# strong: imperative subscription verbs at the start of the line, or unmistakable paywall phrases anywhere
+_CTA_NOUN = (
+    r"newsletter|subscri|e-?mail|inbox|archive|reading|trial|access|member|paid|updates|posts|free|account|story"
+)
+# strong: subscription prompts at the start of the line, or unmistakable paywall phrases
 _CTA_STRONG = re.compile(
-    rf"^\s*(?:subscribe|sign up|upgrade|become a (?:paid )?(?:subscriber|member)|already (?:a subscriber|have an account)|"
-    rf"thanks for reading)\b.{{0,160}}?\b(?:{_CTA_NOUN})|\bto (?:keep|continue) reading\b|"
-    rf"\bget (?:full )?access to (?:the|our) (?:full )?archive|\b(?:type|enter) your e-?mail|"
-    rf"^\s*join\s+[\d,.]+k?\s+(?:other\s+)?(?:subscribers|readers)",
+    rf"^\s*(?:subscribe|sign up|become a (?:paid )?(?:subscriber|member)|already (?:a subscriber|have an account)|"
+    rf"thanks for reading)\b.{{0,160}}?\b(?:{_CTA_NOUN})|"
+    rf"\b(?:subscribe|sign up|sign in|log in|register)\b.{{0,60}}\bto (?:keep|continue) reading\b|"
+    rf"^\s*(?:type|enter) your e-?mail|^\s*join\s+[\d,.]+k?\s+(?:other\s+)?(?:subscribers|readers)|"
+    rf"\breader-supported publication\b|\bconsider becoming a (?:free or )?paid subscriber|"
+    rf"^\s*this (?:post|article|story) is (?:only )?(?:for|available to) (?:paid )?(?:subscribers|members)",
     _I,
 )
 # weak: other imperative prompts ("Get our free updates", "Share this story")
@@ -68,7 +77,8 @@ _CTA_SHORT = re.compile(
     _I,
 )
 _COOKIE = re.compile(
-    r"^(?!.*[“”\"]).{0,100}\bcookies?\b.{0,200}\b(?:this (?:web)?site|we use|accept|consent|privacy policy|cookie (?:settings|policy)|"
+    r"^(?!.*[“”\"]).{0,100}\bcookies?\b.{0,200}\b"
+    r"(?:this (?:web)?site|we use|accept (?:all )?cookies|consent|privacy policy|cookie (?:settings|policy)|"
     r"browsing experience)|^\s*(?:we use cookies|accept (?:all )?cookies|cookie (?:settings|preferences))",
     _I,
 )
@@ -77,22 +87,30 @@ _ADVERT = re.compile(
     r"(?:story|article) continues (?:below|after) (?:this )?(?:advertisement|ad))\s*\W*$",
     _I,
 )
-_SHARE_PHRASE = re.compile(r"^\s*(?:click to (?:share|email|print)\b|share (?:this|on)\b.{0,40}$|like loading)", _I)
+_SHARE_PHRASE = re.compile(
+    r"^\s*(?:click to (?:share|email|print)\b|share (?:this(?: post| article| story| page)?|on \w+(?: \w+)?)\W*$|"
+    r"like loading)",
+    _I,
+)
 
 # --- weak rules: never applied to a line that reads like a story sentence ----
 _UI_TEXT = """share this on via facebook x twitter linkedin whatsapp email e mail print reddit telegram pinterest tumblr
     pocket threads bluesky mastodon copy link like loading reblog more tweet subscribe subscribed follow save
     comment comments reply menu search home skip to content next previous prev post close open in new window
     messenger flipboard sms tiktok instagram youtube rss feed gift article listen audio min read related
-    posts articles stories tags tag bookmark website"""
+    posts articles stories tags tag bookmark website paid restack restacks likes shortlink report site reader
+manage subscriptions collapse bar view archive about top latest discussion discussions"""
 _UI_WORDS = frozenset(_UI_TEXT.split())
 _HEADING = re.compile(
     r"^\s*(?:related(?: posts| articles| stories| content| coverage)?|read (?:more|next|also)|see also|"
     r"you (?:may|might) also like|recommended(?: for you| stories)?|most (?:read|popular|viewed)|trending(?: now)?|"
-    r"more (?:from|stories from|on this story|in)\b.{0,60}|top stories|latest (?:news|stories)|editor.s picks?)\W*$",
+    r"more (?:from|stories from|on this story|in)\b.{0,60}|ready for more|top stories|latest (?:news|stories)|"
+    r"editor.s picks?)\W*$",
     _I,
 )
-_TAXONOMY = re.compile(r"^\s*(?:(?:posted in|filed under)\s|(?:tags?|tagged|categor(?:y|ies)|topics?)\s*[:\-–])\s*\S", _I)
+_TAXONOMY = re.compile(
+    r"^\s*(?:(?:posted in|filed under)\s|(?:tags?|tagged|categor(?:y|ies)|topics?)\s*[:\-–])\s*\S", _I
+)
 _TAXONOMY_HEAD = re.compile(r"^\s*(?:tags?|categor(?:y|ies)|topics?)\s*:", _I)
 _CREDIT = re.compile(
     r"^\s*\(?(?:photo(?:graph)?|image|picture|credit|photo credit)s?\s*(?:by)?\s*:?\s*[^.!?“”\"]{1,80}"
@@ -100,6 +118,9 @@ _CREDIT = re.compile(
     _I,
 )
 _BYLINE = re.compile(r"^\s*By\s+(?P<name>[A-Z][\w.'’-]+(?:\s+(?:[A-Z][\w.'’-]+|and|&|de|van|von|al)){0,7})\s*$")
+_COUNTER = re.compile(r"^\s*[\d.,]{1,7}[KkMm]?\s*$")  # like/comment counts
+_POSTED_BY = re.compile(r"^\s*(?:posted|published|written)\s+by\s+\S.{0,60}$", _I)
+_NAME = re.compile(r"^\s*[A-Z][\w.'’-]+(?:\s+(?:[A-Z][\w.'’-]+|de|van|von|al|and|&)){1,4}\s*$")
 _READ_TIME = re.compile(r"^\s*\d+\s*(?:min(?:ute)?s?)\s+read\s*$", _I)
 _DATE_FORMATS = ("%B %d, %Y", "%d %B %Y", "%b %d, %Y", "%d %b %Y", "%Y-%m-%d", "%A, %B %d, %Y", "%A %d %B %Y")
 _DATE_PREFIX = re.compile(r"^\s*(?:published|posted|updated|on)?\s*:?\s*", _I)
@@ -139,11 +160,15 @@ def _ui_line(line: str) -> bool:
 
 
 def recognise_outlet(line: str) -> str:
+    if _QUOTE.search(line):
+        return ""
     for pattern in _OUTLET_PATTERNS:
         m = pattern.match(line)
         if m:
             name = m.group("outlet").strip(" .!:,;-–—|")
-            if name.lower().startswith(("all rights", "reserved")) or len(name) < 2:
+            if name.lower().startswith(("all rights", "reserved")) or not 2 <= len(name) <= 80:
+                continue
+            if "," in name or len(name.split()) > 6:
                 continue
             return re.sub(r"\s*[,.]?\s*all rights reserved.*$", "", name, flags=_I)
     return ""
@@ -176,6 +201,10 @@ def _weak_reason(line: str) -> str:
         return "related_heading"
     if _READ_TIME.match(line):
         return "reading_time"
+    if _COUNTER.match(line):
+        return "counter"
+    if _POSTED_BY.match(line):
+        return "posted_by"
     if _ui_line(line):
         return "ui_words"
     if _CTA_WEAK.match(line):
@@ -196,7 +225,7 @@ def line_reason(line: str) -> str:
 
 def _parse_date_line(line: str) -> datetime.date | None:
     s = _DATE_PREFIX.sub("", line.strip()).strip(" .")
-    s = re.sub(r"\s+(?:at\s+)?\d{1,2}[:.]\d{2}.*$", "", s)
+    s = re.sub(r",?\s+(?:at\s+)?\d{1,2}[:.]\d{2}.*$", "", s).strip(" .,")
     for fmt in _DATE_FORMATS:
         try:
             return datetime.datetime.strptime(s, fmt).date()
@@ -250,6 +279,11 @@ def clean_pasted_text(text: str, *, take_title: bool = True) -> CleanResult:
             outlet = recognise_outlet(line)
             break
 
+    if outlet:  # the outlet's name on a line of its own (masthead, logo text)
+        for k, line in enumerate(lines):
+            if not reasons[k] and line.strip().casefold() == outlet.casefold():
+                reasons[k] = "masthead"
+
     kept = [k for k in range(len(lines)) if lines[k].strip() and not reasons[k]]
     title = ""
     title_idx = None
@@ -257,19 +291,19 @@ def clean_pasted_text(text: str, *, take_title: bool = True) -> CleanResult:
         title_idx = kept[0]
         title = lines[title_idx].strip()
 
-    # Byline and date lines directly under the headline (or at the top).
+    # Byline and date lines near the top: "By Jane Doe", a date on its own, a bare name just above that date.
     byline = ""
     published = None
-    header = [k for k in kept if k != title_idx][:3]
-    for k in header:
+    header = [k for k in kept if k != title_idx][:5]
+    for pos, k in enumerate(header):
         m = _BYLINE.match(lines[k])
-        date = _parse_date_line(lines[k])
         if m and not byline:
             byline, reasons[k] = m.group("name").strip(), "byline"
-        elif date and published is None:
+        elif published is None and (date := _parse_date_line(lines[k])):
             published, reasons[k] = date, "dateline"
-        else:
-            break
+            prev = header[pos - 1] if pos else None
+            if prev is not None and not byline and not reasons[prev] and _NAME.match(lines[prev]):
+                byline, reasons[prev] = lines[prev].strip(), "byline"
 
     removed = [{"line": k + 1, "text": lines[k], "reason": reasons[k]} for k in range(len(lines)) if reasons[k]]
     body_lines = [ln for k, ln in enumerate(lines) if not reasons[k] and k != title_idx]

@@ -9,6 +9,10 @@ text and metadata by trafilatura), ``jsonl`` (one JSON object per line) and
 ``csv`` (header row; one article per row, cells may hold newlines). Record fields
 for jsonl/csv: ``text`` (required), ``title``, ``outlet``, ``url``, ``published``
 (ISO date or datetime), ``byline``, ``id``; any other field is kept in ``extra``.
+
+Every body is cleaned by ``annotations.cleaning.clean_pasted_text``; ``removed_lines`` number the lines
+of the text that was cleaned: the file (txt), the record's ``text`` (jsonl/csv), or the text trafilatura
+extracted, paragraphs one blank line apart (html).
 """
 
 from __future__ import annotations
@@ -43,8 +47,7 @@ EXTENSIONS = {
 }  # fmt: skip
 RECORD_FIELDS = ("text", "title", "outlet", "url", "published", "byline", "id")
 NO_OUTLET = (
-    "no outlet given and none recognised in the text (no line like 'Discover more from <Outlet>'); "
-    "pass --outlet NAME"
+    "no outlet given and none recognised in the text (no line like 'Discover more from <Outlet>'); pass --outlet NAME"
 )
 
 
@@ -113,9 +116,11 @@ def _decode(name: str, data: bytes) -> str | ImportProblem:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return ImportProblem(name, None, None, "the file is UTF-16 encoded; save it as UTF-8 and upload it again")
     if b"\x00" in data:
-        return ImportProblem(name, None, None, f"looks like a binary file (NUL byte at offset {data.index(0)}), not text")
+        return ImportProblem(
+            name, None, None, f"looks like a binary file (NUL byte at offset {data.index(0)}), not text"
+        )
     sample = data[:8192]
-    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13) or b == 127)
+    controls = sum(1 for b in sample if (b < 32 and b not in (9, 10, 12, 13)) or b == 127)
     if controls > max(3, len(sample) // 20):
         return ImportProblem(name, None, None, f"looks like a binary file ({controls} control bytes in the first "
                                                f"{len(sample)}), not text")  # fmt: skip
@@ -176,7 +181,9 @@ def _record(
         return ImportProblem(name, line, "text", "no article text left after removing web cruft")
     outlet_name = _str(rec.get("outlet")) or (outlet or "").strip() or cleaned.outlet
     if not outlet_name:
-        return ImportProblem(name, line, "outlet", "missing: give an 'outlet' field in the record or pass --outlet NAME")
+        return ImportProblem(
+            name, line, "outlet", "missing: give an 'outlet' field in the record or pass --outlet NAME"
+        )
     return ParsedArticle(
         raw=raw,
         body=cleaned.body,
@@ -193,9 +200,36 @@ def _record(
     )
 
 
-def _read_jsonl(name: str, text: str, outlet: str | None) -> Iterator[ParsedArticle | ImportProblem]:
+def _jsonl_lines(name: str, data: bytes) -> list[str | ImportProblem]:
+    """The lines of a JSON Lines file that is not valid UTF-8 as a whole: bad lines become problems."""
+    out: list[str | ImportProblem] = []
+    offset = 0
+    for number, chunk in enumerate(data.split(b"\n"), start=1):
+        try:
+            out.append(chunk.decode("utf-8-sig" if number == 1 else "utf-8"))
+        except UnicodeDecodeError as exc:
+            out.append(
+                ImportProblem(
+                    name,
+                    number,
+                    None,
+                    f"not valid UTF-8: byte 0x{chunk[exc.start]:02x} at byte "
+                    f"offset {offset + exc.start} of the file ({exc.reason})",
+                )
+            )
+        offset += len(chunk) + 1
+    return out
+
+
+def _read_jsonl(
+    name: str, text: str | list[str | ImportProblem], outlet: str | None
+) -> Iterator[ParsedArticle | ImportProblem]:
     seen = False
-    for number, line in enumerate(text.split("\n"), start=1):
+    for number, line in enumerate(text.split("\n") if isinstance(text, str) else text, start=1):
+        if isinstance(line, ImportProblem):
+            seen = True
+            yield line
+            continue
         line = line.rstrip("\r")
         if not line.strip():
             continue
@@ -220,6 +254,7 @@ def _read_csv(name: str, text: str, outlet: str | None) -> Iterator[ParsedArticl
     reader = csv.DictReader(lines, delimiter=delimiter, restkey="\x00extra")
     try:
         fieldnames = [f.strip() for f in (reader.fieldnames or [])]
+        fieldnames = [f.lower() if f.lower() in RECORD_FIELDS else f for f in fieldnames]
     except csv.Error as exc:
         yield ImportProblem(name, 1, None, f"unreadable CSV header: {exc}")
         return
@@ -279,7 +314,7 @@ def _read_html(name: str, text: str, outlet: str | None) -> Iterator[ParsedArtic
 
     try:
         doc = trafilatura.bare_extraction(text, with_metadata=True, include_comments=False, include_tables=False)
-    except Exception as exc:  # noqa: BLE001 - trafilatura/lxml raise many kinds of errors on broken pages
+    except Exception as exc:  # trafilatura/lxml raise many kinds of errors
         yield ImportProblem(name, None, None, f"could not parse the HTML: {exc}")
         return
     extracted = getattr(doc, "text", None) or ""
@@ -301,7 +336,9 @@ def _read_html(name: str, text: str, outlet: str | None) -> Iterator[ParsedArtic
         published = None
     outlet_name = (outlet or "").strip() or _str(doc.sitename) or cleaned.outlet
     if not outlet_name:
-        yield ImportProblem(name, None, "outlet", "no outlet given and no site name found in the page; pass --outlet NAME")
+        yield ImportProblem(
+            name, None, "outlet", "no outlet given and no site name found in the page; pass --outlet NAME"
+        )
         return
     yield ParsedArticle(
         raw=text,
@@ -331,12 +368,15 @@ def read_upload(
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     name = name or "upload"
-    text = _decode(name, data)
-    if isinstance(text, ImportProblem):
-        yield text
-        return
     if fmt == "auto":
         fmt = detect_format(name, data)
+    text = _decode(name, data)
+    if isinstance(text, ImportProblem):
+        if fmt == "jsonl" and text.message.startswith("not valid UTF-8"):
+            yield from _read_jsonl(name, _jsonl_lines(name, data), outlet)  # the other lines still import
+        else:
+            yield text
+        return
     yield from _READERS[fmt](name, text, outlet)
 
 

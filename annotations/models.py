@@ -80,11 +80,14 @@ DECIDED_STATES = (ReviewState.CONFIRMED, ReviewState.CORRECTED, ReviewState.REJE
 def span_constraints(prefix: str, *, required: bool = False) -> list[models.CheckConstraint]:
     """start < end, start >= 0, and both ends set together (or neither, when optional)."""
     start, end = f"{prefix}_start", f"{prefix}_end"
-    ordered = Q(**{f"{start}__gte": 0}) & Q(**{f"{start}__lt": F(end)})
-    if required:
-        condition = ordered
-    else:
-        condition = ordered | (Q(**{f"{start}__isnull": True}) & Q(**{f"{end}__isnull": True}))
+    # The isnull terms matter: with one end NULL, "start < end" is NULL, and a CHECK passes on NULL.
+    ordered = (
+        Q(**{f"{start}__isnull": False})
+        & Q(**{f"{end}__isnull": False})
+        & Q(**{f"{start}__gte": 0})
+        & Q(**{f"{start}__lt": F(end)})
+    )
+    condition = ordered if required else ordered | Q(**{f"{start}__isnull": True}) & Q(**{f"{end}__isnull": True})
     return [models.CheckConstraint(condition=condition, name=f"%(app_label)s_%(class)s_{prefix}_span_valid")]
 
 
@@ -110,9 +113,7 @@ class ArticleQuerySet(models.QuerySet["Article"]):
             attribution_count=Count(
                 "attributions", filter=~Q(attributions__review_state=ReviewState.REJECTED), distinct=True
             ),
-            open_count=Count(
-                "attributions", filter=Q(attributions__review_state=ReviewState.PROPOSED), distinct=True
-            ),
+            open_count=Count("attributions", filter=Q(attributions__review_state=ReviewState.PROPOSED), distinct=True),
         )
 
     def reviewed(self) -> ArticleQuerySet:
@@ -189,12 +190,12 @@ class Article(models.Model):
     def __str__(self) -> str:
         return self.title or f"Article {self.pk}"
 
-    def get_absolute_url(self) -> str:
-        return reverse("review", args=[self.pk])
-
     def save(self, *args, **kwargs) -> None:
         self.body_length = len(self.body)
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("review", args=[self.pk])
 
     def text(self, start: int | None, end: int | None) -> str:
         if start is None or end is None:
@@ -276,7 +277,11 @@ class AttributionQuerySet(models.QuerySet["Attribution"]):
 class Attribution(models.Model):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="attributions")
     sentence = models.ForeignKey(
-        Sentence, null=True, blank=True, on_delete=models.SET_NULL, related_name="attributions",
+        Sentence,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="attributions",
         help_text="the sentence holding the cue",
     )
     source_type = models.CharField(max_length=20, choices=SourceType.choices)
@@ -381,13 +386,19 @@ class Attribution(models.Model):
 # --- the event log ------------------------------------------------------------------
 
 
-class EventQuerySet(models.QuerySet["Event"]):
-    def for_article(self, article_id: int) -> EventQuerySet:
-        return self.filter(article_id=article_id).select_related("actor").order_by("-created_at", "-id")
-
-
 class AppendOnlyError(RuntimeError):
     pass
+
+
+class EventQuerySet(models.QuerySet["Event"]):
+    def delete(self):
+        raise AppendOnlyError("events are append-only")
+
+    def update(self, **kwargs):
+        raise AppendOnlyError("events are append-only")
+
+    def for_article(self, article_id: int) -> EventQuerySet:
+        return self.filter(article_id=article_id).select_related("actor").order_by("-created_at", "-id")
 
 
 class Event(models.Model):

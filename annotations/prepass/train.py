@@ -73,11 +73,21 @@ def gold_entities(doc, attributions) -> list:
         return start, end
 
     def add(start: int, end: int, label: str) -> None:
-        start, end = trim(start, end)
-        if start < end and not any(taken[start:end]):
-            for i in range(start, end):
-                taken[i] = True
-            ents.append((start, end, label))
+        # entities may not cross sentence boundaries: cut there (cue/source keep their longest piece)
+        pieces, piece_start = [], start
+        for i in range(start + 1, end):
+            if doc[i].is_sent_start:
+                pieces.append((piece_start, i))
+                piece_start = i
+        pieces.append((piece_start, end))
+        if label != "CONTENT":
+            pieces = [max(pieces, key=lambda p: p[1] - p[0])]
+        for p_start, p_end in pieces:
+            p_start, p_end = trim(p_start, p_end)
+            if p_start < p_end and not any(taken[p_start:p_end]):
+                for i in range(p_start, p_end):
+                    taken[i] = True
+                ents.append((p_start, p_end, label))
 
     for role, label, mode in (("cue", "CUE", "expand"), ("source", "SOURCE", "expand")):
         for attr in attributions:
@@ -118,6 +128,18 @@ def make_examples(nlp, folder, limit=None):
         reference.set_ents(gold_entities(reference, gold.attributions), default="outside")
         examples.append(Example(doc, reference))
     return examples
+
+
+def check_examples(ner, examples, report=print) -> list:
+    """Drop the (rare) documents whose entities the transition system cannot reach."""
+    ok = []
+    for eg in examples:
+        try:
+            ner.moves.get_oracle_sequence(eg)
+            ok.append(eg)
+        except ValueError:
+            report(f"skipping a document the NER oracle cannot follow ({len(eg.reference)} tokens)")
+    return ok
 
 
 def _score(pipe, examples) -> float:
@@ -169,6 +191,8 @@ def train(
     for label in LABELS:
         ner.add_label(label)
     ner.initialize(lambda: train_examples[:50], nlp=trainer)
+    train_examples = check_examples(ner, train_examples, report)
+    dev_examples = check_examples(ner, dev_examples, report)
     optimizer = Adam(learn_rate=0.001, L2=0.01, grad_clip=1.0, use_averages=True)
     best, best_epoch, history = -1.0, -1, []
     tmp_best = Path(out_dir).with_name(Path(out_dir).name + ".best-tmp")

@@ -120,9 +120,7 @@ def _store_sentences(article: Article, proposal: prepass.ArticleProposal, summar
                 old.confidence = new.confidence
                 old.pipeline, old.pipeline_version = new.pipeline, new.pipeline_version
                 changed.append(old)
-        Sentence.objects.bulk_update(
-            changed, ["label", "proposed_label", "confidence", "pipeline", "pipeline_version"]
-        )
+        Sentence.objects.bulk_update(changed, ["label", "proposed_label", "confidence", "pipeline", "pipeline_version"])
     # Boundaries differ but editors have labelled sentences: keep theirs as they are.
     return existing
 
@@ -244,7 +242,10 @@ def article_store_proposal(*, article: Article, proposal: prepass.ArticleProposa
         now = timezone.now()
         new_state = ArticleState.PREPASSED if article.state == ArticleState.IMPORTED else article.state
         Article.objects.filter(pk=article.pk).update(
-            state=new_state, pipeline=proposal.pipeline, pipeline_version=proposal.version, processed_at=now,
+            state=new_state,
+            pipeline=proposal.pipeline,
+            pipeline_version=proposal.version,
+            processed_at=now,
             updated_at=now,
         )
         event_record(

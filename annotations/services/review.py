@@ -72,15 +72,15 @@ def _validate_attribution(attribution: Attribution) -> None:
         # Anonymity fields describe anonymous sources only.
         for name in ANONYMITY_FIELDS:
             setattr(attribution, name, None if name.endswith(("_start", "_end")) else "")
-    if attribution.speaker_ref_id is not None:
-        if attribution.speaker_ref_id == attribution.pk or not Attribution.objects.filter(
-            pk=attribution.speaker_ref_id, article_id=attribution.article_id
-        ).exists():
-            raise ValidationError({"speaker_ref": "The speaker reference must be another attribution of this article."})
+    if attribution.speaker_ref_id is not None and (
+        attribution.speaker_ref_id == attribution.pk
+        or not Attribution.objects.filter(pk=attribution.speaker_ref_id, article_id=attribution.article_id).exists()
+    ):
+        raise ValidationError({"speaker_ref": "The speaker reference must be another attribution of this article."})
     offset = attribution.cue_start if attribution.cue_start is not None else attribution.source_start
-    attribution.sentence = (
-        Sentence.objects.filter(article_id=attribution.article_id, start__lte=offset, end__gt=offset).first()
-    )
+    attribution.sentence = Sentence.objects.filter(
+        article_id=attribution.article_id, start__lte=offset, end__gt=offset
+    ).first()
 
 
 def _decide(attribution: Attribution, user, state: str) -> None:
@@ -181,8 +181,13 @@ def sentence_label_set(*, sentence_id: int, user, version: int | None, label: st
     sentence.refresh_from_db()
     _start_review(sentence.article)
     event_record(
-        actor=user, article_id=sentence.article_id, object_type="sentence", object_id=sentence.pk,
-        action=action, before=before, after=sentence_snapshot(sentence),
+        actor=user,
+        article_id=sentence.article_id,
+        object_type="sentence",
+        object_id=sentence.pk,
+        action=action,
+        before=before,
+        after=sentence_snapshot(sentence),
     )
     return sentence
 
@@ -230,8 +235,13 @@ def article_undo_last(*, article_id: int, user) -> Event:
         obj.refresh_from_db()
         after = snap(obj)
     return event_record(
-        actor=user, article_id=article_id, object_type=last.object_type, object_id=last.object_id,
-        action="undo", before=current, after={**(after or {}), "undid": last.pk},
+        actor=user,
+        article_id=article_id,
+        object_type=last.object_type,
+        object_id=last.object_id,
+        action="undo",
+        before=current,
+        after={**(after or {}), "undid": last.pk},
     )
 
 
@@ -249,9 +259,7 @@ def article_mark_reviewed(*, article_id: int, user, version: int | None = None) 
     check_version(article, version)
     left = article_open_items(article)
     if any(left.values()):
-        raise ConflictError(
-            f"{left['attributions']} proposals undecided and {left['sentences']} sentences unlabelled."
-        )
+        raise ConflictError(f"{left['attributions']} proposals undecided and {left['sentences']} sentences unlabelled.")
     before = {"state": article.state, "version": article.version}
     now = timezone.now()
     # Sentence labels left as proposed are confirmed by marking the article reviewed.
@@ -268,8 +276,13 @@ def article_mark_reviewed(*, article_id: int, user, version: int | None = None) 
     article.save()
     article.refresh_from_db()
     event_record(
-        actor=user, article_id=article.pk, object_type="article", object_id=article.pk, action="reviewed",
-        before=before, after={"state": article.state, "version": article.version, "sentences_confirmed": proposed},
+        actor=user,
+        article_id=article.pk,
+        object_type="article",
+        object_id=article.pk,
+        action="reviewed",
+        before=before,
+        after={"state": article.state, "version": article.version, "sentences_confirmed": proposed},
     )
     return article
 
@@ -304,7 +317,11 @@ def article_lease_next(*, user) -> Article | None:
         if not taken:
             return None
         event_record(
-            actor=user, article_id=article.pk, object_type="article", object_id=article.pk, action="lease",
+            actor=user,
+            article_id=article.pk,
+            object_type="article",
+            object_id=article.pk,
+            action="lease",
             after={"assignee": user.pk, "expires": expires.isoformat()},
         )
         article.refresh_from_db()
@@ -317,12 +334,15 @@ def article_assign(*, article_id: int, assignee, by) -> Article:
     article = Article.objects.select_for_update().get(pk=article_id)
     before = {"assignee": article.assignee_id}
     article.assignee = assignee
-    article.lease_expires_at = (
-        timezone.now() + timedelta(minutes=settings.REVIEW_LEASE_MINUTES) if assignee else None
-    )
+    article.lease_expires_at = timezone.now() + timedelta(minutes=settings.REVIEW_LEASE_MINUTES) if assignee else None
     article.save(update_fields=["assignee", "lease_expires_at", "updated_at"])
     event_record(
-        actor=by, article_id=article.pk, object_type="article", object_id=article.pk, action="assign",
-        before=before, after={"assignee": assignee.pk if assignee else None},
+        actor=by,
+        article_id=article.pk,
+        object_type="article",
+        object_id=article.pk,
+        action="assign",
+        before=before,
+        after={"assignee": assignee.pk if assignee else None},
     )
     return article

@@ -24,7 +24,10 @@ class Command(BaseCommand):
         ids = services.pending_article_ids(outlet_slugs=outlet, include_all=all)
         progress = Progress(self.stdout, len(ids), "pre-pass")
         summary = services.articles_process(
-            article_ids=ids, force=all, batch_size=batch_size, n_process=processes,
+            article_ids=ids,
+            force=all,
+            batch_size=batch_size,
+            n_process=processes,
             on_article=lambda _pk: progress.advance(),
         )
         progress.close()

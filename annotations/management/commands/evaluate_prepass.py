@@ -1,0 +1,56 @@
+"""Score the pre-pass on a PolNeAR-format folder or on the project's reviewed-article JSONL.
+
+Never touches the database: it reads files, runs ``annotations.prepass`` and prints figures.
+
+    manage.py evaluate_prepass --brat ../shared/data/polnear/data/dev
+    manage.py evaluate_prepass --brat DIR --predictions-out /tmp/pred.jsonl --json
+    manage.py evaluate_prepass --gold reviewed.jsonl
+    manage.py evaluate_prepass --brat DIR --rules-only       # ignore the trained model
+    manage.py evaluate_prepass --brat DIR --speed 300        # words/s vs bare nlp.pipe
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+
+class Command(BaseCommand):
+    help = "Precision/recall/F1 of the pre-pass (source, cue, content, attribution; exact and 30% overlap)."
+    requires_system_checks: list = []
+
+    def add_arguments(self, parser):
+        parser.add_argument("--brat", help="PolNeAR-format folder with text/ and attributions/")
+        parser.add_argument("--gold", help="JSONL of reviewed articles (body + attributions)")
+        parser.add_argument("--predictions-out", help="write one JSON line of predictions per article")
+        parser.add_argument("--limit", type=int, default=None, help="only the first N articles")
+        parser.add_argument("--model", default=None, help="spaCy pipeline name or folder (default: settings)")
+        parser.add_argument("--rules-only", action="store_true", help="use SPACY_MODEL without the trained tagger")
+        parser.add_argument("--outlet", action="append", default=[], help="extra outlet name (repeatable)")
+        parser.add_argument("--speed", type=int, default=0, help="also measure words/s on N articles")
+        parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+
+    def handle(self, *args, **opts):
+        from annotations.prepass import evaluate as ev
+
+        if not opts["brat"] and not opts["gold"]:
+            raise CommandError("give --brat DIR or --gold FILE.jsonl")
+        model = opts["model"] or (settings.SPACY_MODEL if opts["rules_only"] else None)
+        try:
+            if opts["brat"]:
+                docs = ev.brat_docs(opts["brat"], opts["limit"])
+            else:
+                docs = ev.read_gold_jsonl(opts["gold"])[: opts["limit"]]
+        except (FileNotFoundError, ValueError) as exc:
+            raise CommandError(str(exc)) from exc
+        result = ev.evaluate(docs, predictions_out=opts["predictions_out"], model_name=model, outlets=opts["outlet"])
+        if opts["speed"]:
+            result["speed"] = ev.throughput([d[1] for d in docs[: opts["speed"]]], model_name=model)
+        if opts["json"]:
+            self.stdout.write(json.dumps(result, indent=2))
+        else:
+            self.stdout.write(ev.format_table(result))
+            if "speed" in result:
+                self.stdout.write(f"speed: {result['speed']}")

@@ -1,0 +1,339 @@
+"""Rule-based attribution finding over the parse (token offsets; ``Cand`` is the internal proposal).
+
+One linear pass over the tokens finds cues (verbs of saying and believing, "according to",
+hedges, colons before quotes); the speaker comes from the parse (subject, passive agent,
+inverted subject), the content from the verb's clausal complement or, for parentheticals
+("..., the official said"), from the clause the cue interrupts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+Tok = tuple[int, int]  # token offsets, half-open
+
+_IRREGULAR = {
+    "say": ["said", "says", "saying"], "tell": ["told", "tells", "telling"],
+    "write": ["wrote", "written", "writes", "writing"], "think": ["thought", "thinks", "thinking"],
+    "find": ["found", "finds", "finding"], "hear": ["heard", "hears", "hearing"],
+    "know": ["knew", "known", "knows", "knowing"], "show": ["showed", "shown", "shows", "showing"],
+    "feel": ["felt", "feels", "feeling"], "forecast": ["forecast", "forecasts", "forecasting"],
+    "teach": ["taught"], "foresee": ["foresaw", "foreseen", "foresees"], "learn": ["learned", "learnt", "learns"],
+    "tweet": ["tweeted", "tweets", "tweeting"], "post": ["posted", "posts", "posting"],
+}  # fmt: skip
+SPEECH = (
+    "say tell announce allege confirm dispute stress add write warn claim state report deny insist argue explain "
+    "note acknowledge admit assert contend suggest reveal disclose declare maintain tweet post testify recall "
+    "complain respond reply ask urge promise vow accuse charge indicate emphasize emphasise caution concede "
+    "observe remark comment predict estimate conclude find show cite quote describe call tell learn hear "
+    "reiterate repeat point continue agree boast brag joke lament mention acknowledge pledge threaten signal "
+    "contend counter dismiss blame praise criticize criticise demand propose recommend advise assure inform "
+    "notify concur clarify speculate theorize project forecast calculate wonder"
+).split()
+BELIEF = "believe think feel hope expect fear worry want plan suspect doubt know understand assume reckon".split()
+FIRST_SECOND = {"i", "we", "you"}
+HEDGES = {"reportedly", "allegedly", "purportedly", "supposedly", "rumoredly", "ostensibly"}
+EXPLETIVE_PASSIVE = {"believed", "understood", "thought", "said", "reported", "alleged", "rumored", "rumoured",
+                     "expected", "claimed", "known", "feared", "estimated"}
+STATEMENT_NOUNS = {"statement", "interview", "release", "post", "tweet", "letter", "email", "op-ed", "speech",
+                   "remarks", "briefing", "conference", "call", "testimony", "podcast", "appearance", "memo"}
+
+
+def _forms(lemma: str) -> set[str]:
+    if lemma in _IRREGULAR:
+        return {lemma, *_IRREGULAR[lemma]}
+    if lemma.endswith("e"):
+        return {lemma, lemma + "s", lemma + "d", lemma[:-1] + "ing"}
+    if lemma.endswith("y") and lemma[-2] not in "aeiou":
+        return {lemma, lemma[:-1] + "ies", lemma[:-1] + "ied", lemma + "ing"}
+    past = lemma + "ed"
+    forms = {lemma, lemma + "s", past, lemma + "ing", lemma + "es"}
+    if lemma in ("admit", "regret", "commit", "plan", "concur"):
+        forms |= {lemma + lemma[-1] + "ed", lemma + lemma[-1] + "ing"}
+    return forms
+
+
+SPEECH_FORMS = {f: lem for lem in SPEECH for f in _forms(lem)}
+BELIEF_FORMS = {f: lem for lem in BELIEF for f in _forms(lem)}
+OPEN_Q = {"“", "‘‘", "``"}
+CLOSE_Q = {"”", "’’", "''"}
+
+
+@dataclass
+class Cand:
+    cue: Tok | None
+    source: Tok | None
+    content: Tok | None
+    kind: str  # which rule
+    confidence: float
+    quote_kind: str = "indirect"
+    evidence: list[str] = field(default_factory=list)
+    source_type: str = ""
+    via: str = ""
+    anonymity: dict | None = None
+    speaker_ref: int | None = None
+    cue_head: int | None = None  # token index of the cue word
+
+
+def find_quotes(doc) -> list[Tok]:
+    """Direct quotations as token ranges including the marks; curly pairs and straight-quote toggles."""
+    quotes: list[Tok] = []
+    open_at: int | None = None
+    straight_at: int | None = None
+    for tok in doc:
+        t = tok.text
+        if t in OPEN_Q:
+            open_at = tok.i
+        elif t in CLOSE_Q and open_at is not None:
+            quotes.append((open_at, tok.i + 1))
+            open_at = None
+        elif t == '"':
+            if straight_at is None:
+                straight_at = tok.i
+            else:
+                quotes.append((straight_at, tok.i + 1))
+                straight_at = None
+        elif t == "\n\n" or (tok.is_space and "\n" in t and open_at is not None and tok.i - open_at > 400):
+            open_at = straight_at = None  # unbalanced: a paragraph break ends it
+    quotes.sort()
+    return quotes
+
+
+def _is_quote(tok) -> bool:
+    return tok.text in OPEN_Q or tok.text in CLOSE_Q or tok.text == '"'
+
+
+def _trim(doc, start: int, end: int, keep_quotes: bool = True) -> Tok | None:
+    """Strip white space, punctuation (but not quote marks) and a leading conjunction from a token range."""
+    while start < end and (doc[start].is_space or (doc[start].is_punct and not (keep_quotes and _is_quote(doc[start])))
+                           or doc[start].lower_ in ("and", "but")):
+        start += 1
+    while end > start and (doc[end - 1].is_space or (doc[end - 1].is_punct and doc[end - 1].text not in "%$"
+                                                      and not (keep_quotes and _is_quote(doc[end - 1])))):
+        end -= 1
+    return (start, end) if start < end else None
+
+
+def _subtree(tok) -> Tok:
+    return tok.left_edge.i, tok.right_edge.i + 1
+
+
+def _source_of(verb):
+    """The speaker token of a cue verb: subject, passive agent, or the subject of the governing verb."""
+    subj = agent = expl = None
+    for child in verb.children:
+        if child.dep_ in ("nsubj", "csubj") and subj is None:
+            subj = child
+        elif child.dep_ == "nsubjpass":
+            expl = child
+        elif child.dep_ == "agent":
+            pobj = [c for c in child.children if c.dep_ == "pobj"]
+            agent = pobj[0] if pobj else None
+        elif child.dep_ == "expl":
+            expl = child
+    if agent is not None:
+        return agent, "passive agent"
+    if subj is not None:
+        return subj, "subject"
+    if expl is not None and expl.lower_ == "it" and verb.lower_ in EXPLETIVE_PASSIVE:
+        return None, "expletive passive"
+    if verb.dep_ in ("conj", "xcomp", "advcl") and verb.head.i != verb.i:
+        if verb.dep_ == "advcl" and verb.tag_ != "VBG":
+            return None, "no subject"
+        head_src, how = _source_of(verb.head)
+        if head_src is not None:
+            return head_src, f"shared {how}"
+    return None, "no subject"
+
+
+def _content_of(verb, sent, excluded: Tok | None) -> tuple[Tok | None, str]:
+    for child in verb.children:
+        if child.dep_ in ("ccomp", "parataxis") and child.i > verb.i:
+            return _subtree(child), "complement"
+    for child in verb.children:
+        if child.dep_ == "xcomp" and verb.lower_ in BELIEF_FORMS:
+            return _subtree(child), "belief complement"
+    for child in verb.children:
+        if child.dep_ == "ccomp" and child.i < verb.i:
+            return (sent.start, child.right_edge.i + 1), "fronted complement"
+    for child in verb.children:
+        if child.dep_ in ("dobj", "attr") and child.i > verb.i and child.right_edge.i - child.i > 4:
+            return _subtree(child), "object clause"
+    if verb.dep_ in ("parataxis", "ccomp", "advcl") and verb.head.i != verb.i and verb.i > verb.head.i:
+        # "…, the official said": the clause the cue interrupts
+        left = verb.left_edge.i if excluded is None else min(verb.left_edge.i, excluded[0])
+        if left > sent.start:
+            return (sent.start, left), "parenthetical"
+    if verb.dep_ == "ROOT":
+        left = verb.left_edge.i if excluded is None else min(verb.left_edge.i, excluded[0])
+        if left - sent.start >= 3:
+            return (sent.start, left), "fronted clause"
+        right = verb.right_edge.i + 1
+        if sent.end - right >= 3:
+            return (right, sent.end), "trailing clause"
+    return None, ""
+
+
+def verbal(doc, tok) -> Cand | None:
+    low = tok.lower_
+    belief = low in BELIEF_FORMS
+    if not (low in SPEECH_FORMS or belief) or not tok.tag_.startswith("VB"):
+        return None
+    if tok.dep_ in ("amod", "compound", "acl") and tok.tag_ == "VBN":
+        return None
+    sent = tok.sent
+    src_tok, how = _source_of(tok)
+    source = None
+    if src_tok is not None:
+        if src_tok.lower_ in ("which", "that") and src_tok.head.head.i != src_tok.head.i:
+            src_tok = src_tok.head.head  # "X, who said …" -> X
+        s, e = _subtree(src_tok)
+        if src_tok.dep_ in ("nsubj", "nsubjpass") and e > tok.i >= s:
+            e = tok.i
+        source = _trim(doc, s, e, keep_quotes=False)
+        if src_tok.lower_ in ("there",):
+            return None
+    content, chow = _content_of(tok, sent, source)
+    if content is not None and source is not None and content[0] < source[1] and source[0] < content[1]:
+        # content must not swallow the source ("…, Smith said"): cut it before the reporting clause
+        content = (content[0], min(content[1], source[0])) if content[0] < source[0] else None
+    if content is not None:
+        content = _trim(doc, *content)
+    if content is None:
+        return None
+    if belief and (source is None or doc[source[0]].lower_ in FIRST_SECOND and source[1] - source[0] == 1):
+        return None  # "I think", "you know": not a report
+    aux = [c.i for c in tok.children if c.dep_ in ("aux", "auxpass", "neg") and c.i < tok.i and tok.i - c.i <= 3]
+    prt = [c.i for c in tok.children if c.dep_ == "prt" and c.i == tok.i + 1]
+    cue = (min([tok.i, *aux]), max([tok.i, *prt]) + 1)
+    conf = 0.8 if source is not None else 0.55
+    if chow in ("parenthetical", "fronted clause", "trailing clause"):
+        conf -= 0.1
+    if belief:
+        conf -= 0.15
+    return Cand(cue, source, content, "verbal", conf, evidence=[f"cue verb {low}", f"speaker: {how}",
+                                                                   f"content: {chow}"], cue_head=tok.i)
+
+
+def according_to(doc, tok) -> Cand | None:
+    if tok.lower_ != "according" or tok.i + 1 >= len(doc) or doc[tok.i + 1].lower_ != "to":
+        return None
+    to = doc[tok.i + 1]
+    pobj = [c for c in to.children if c.dep_ == "pobj"] or [c for c in tok.children if c.dep_ == "pobj"]
+    if pobj:
+        source = _trim(doc, *_subtree(pobj[0]), keep_quotes=False)
+    else:
+        end = tok.i + 2
+        while end < tok.sent.end and not doc[end].is_punct:
+            end += 1
+        source = (tok.i + 2, end) if end > tok.i + 2 else None
+    sent = tok.sent
+    pp_end = source[1] if source else tok.i + 2
+    before = _trim(doc, sent.start, tok.i)
+    after = _trim(doc, pp_end, sent.end)
+    content = max((c for c in (before, after) if c), key=lambda c: c[1] - c[0], default=None)
+    if content is None:
+        return None
+    return Cand((tok.i, tok.i + 2), source, content, "according_to", 0.85, evidence=["according to"], cue_head=tok.i)
+
+
+def hedge(doc, tok) -> Cand | None:
+    if tok.lower_ not in HEDGES:
+        return None
+    head = tok.head
+    sent = tok.sent
+    s, e = _subtree(head) if head.i != tok.i else (sent.start, sent.end)
+    content = _trim(doc, max(s, sent.start), min(e, sent.end))
+    if content is None:
+        return None
+    return Cand((tok.i, tok.i + 1), None, content, "hedge", 0.6, evidence=[f"hedge {tok.lower_}"],
+                source_type="unspecified", cue_head=tok.i)
+
+
+def _line_start(doc, i: int) -> int:
+    """Index of the first token of the line (or sentence) holding token ``i``."""
+    start = doc[i].sent.start
+    for k in range(i - 1, start - 1, -1):
+        if "\n" in doc[k].text or "\n" in doc[k].whitespace_:
+            return k + 1
+    return start
+
+
+def colon_quote(doc, tok, quotes_by_start: dict[int, Tok]) -> Cand | None:
+    """"NAME: …" speaker labels and "X had a message: “…”" quote introductions."""
+    if tok.text != ":" or tok.i == 0 or tok.i + 1 >= len(doc):
+        return None
+    prev = doc[tok.i - 1]
+    if prev.lower_ in SPEECH_FORMS or prev.lower_ in BELIEF_FORMS:
+        return None  # "X said: “…”" is the verb's
+    nxt = tok.i + 1
+    while nxt < len(doc) and doc[nxt].is_space:
+        nxt += 1
+    start = _line_start(doc, tok.i)
+    label = doc[start:tok.i]
+    if 0 < len(label) <= 4 and all(t.pos_ == "PROPN" or t.is_upper or t.is_title or t.is_punct for t in label) \
+            and any(t.is_alpha for t in label):
+        end = nxt
+        while end < len(doc) and "\n" not in doc[end].text and not (end > nxt and doc[end].is_sent_start
+                                                                     and end - nxt > 60):
+            end += 1
+        content = _trim(doc, nxt, end)
+        if content is not None:
+            return Cand((tok.i, tok.i + 1), (start, tok.i), content, "colon_label", 0.6,
+                        evidence=["speaker label before colon"], cue_head=tok.i)
+    if nxt not in quotes_by_start:
+        return None
+    source = None
+    for t in doc[start:tok.i]:
+        if t.dep_ in ("nsubj", "nsubjpass") and t.head.i < tok.i:
+            source = _trim(doc, *_subtree(t), keep_quotes=False)
+            break
+    if source is None:
+        source = _trim(doc, start, tok.i, keep_quotes=False)
+    if source is None or source[1] - source[0] > 12 or not any(t.pos_ in ("PROPN", "NOUN", "PRON")
+                                                                  for t in doc[source[0]:source[1]]):
+        return None
+    return Cand((tok.i, tok.i + 1), source, quotes_by_start[nxt], "colon", 0.55, quote_kind="direct",
+                evidence=["colon before quote"], cue_head=tok.i)
+
+
+def dash_quote(doc, tok, quotes_by_end: dict[int, Tok]) -> Cand | None:
+    """“…” ― Name: a quotation signed after a dash."""
+    if tok.text not in ("―", "—", "--") or tok.i + 1 >= len(doc):
+        return None
+    k = tok.i - 1
+    while k >= 0 and doc[k].is_space:
+        k -= 1
+    if k < 0 or k + 1 not in quotes_by_end:
+        return None
+    end = tok.i + 1
+    while end < len(doc) and end - tok.i <= 10 and "\n" not in doc[end].text and doc[end].text not in (",", ".", "“"):
+        end += 1
+    source = _trim(doc, tok.i + 1, end, keep_quotes=False)
+    return Cand((tok.i, tok.i + 1), source, quotes_by_end[k + 1], "dash", 0.55, quote_kind="direct",
+                evidence=["dash after quote"], cue_head=tok.i)
+
+
+def find_candidates(doc) -> tuple[list[Cand], list[Tok]]:
+    """All rule candidates of a parsed doc, in text order, plus the direct quotes."""
+    quotes = find_quotes(doc)
+    quotes_by_start = {q[0]: q for q in quotes}
+    quotes_by_end = {q[1]: q for q in quotes}
+    cands: list[Cand] = []
+    for tok in doc:
+        low = tok.lower_
+        if low in SPEECH_FORMS or low in BELIEF_FORMS:
+            c = verbal(doc, tok)
+        elif low == "according":
+            c = according_to(doc, tok)
+        elif low in HEDGES:
+            c = hedge(doc, tok)
+        elif tok.text == ":":
+            c = colon_quote(doc, tok, quotes_by_start)
+        elif tok.text in ("―", "—", "--"):
+            c = dash_quote(doc, tok, quotes_by_end)
+        else:
+            continue
+        if c is not None:
+            cands.append(c)
+    return cands, quotes

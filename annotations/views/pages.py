@@ -1,0 +1,359 @@
+"""The desk's pages around the review page: home (my queue, next article), articles, import, history.
+
+Each view checks the role itself (``annotations.permissions``); htmx requests get the page's
+fragment (a template partial) and every response that depends on it says ``Vary: HX-Request``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.middleware import HtmxDetails
+
+from annotations import services
+from annotations.forms import ArticleAssignForm, ArticleFilterForm, ImportForm, staff_users
+from annotations.models import Article, ArticleState, Event, Outlet, ReviewState
+from annotations.permissions import editor_required, standards_required
+from annotations.roles import is_standards
+
+ARTICLES_PER_PAGE = 50
+EVENTS_PER_PAGE = 50
+IMPORT_BATCHES_KEPT = 20
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+def _fragment(request: HtmxHttpRequest) -> bool:
+    """An htmx request that wants a fragment (a history restore wants the whole page)."""
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def _vary(response: HttpResponse) -> HttpResponse:
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _open_counts(queryset: QuerySet[Article]) -> QuerySet[Article]:
+    return queryset.annotate(
+        open_count=Count("attributions", filter=Q(attributions__review_state=ReviewState.PROPOSED))
+    )
+
+
+# --- home -------------------------------------------------------------------------
+
+
+def _state_counts(queryset: QuerySet[Article]) -> dict[str, Any]:
+    """Articles per state (and how many wait for an editor) in one aggregate query."""
+    now = timezone.now()
+    counts = queryset.aggregate(
+        total=Count("pk"),
+        available=Count(
+            "pk",
+            filter=Q(state__in=[ArticleState.PREPASSED, ArticleState.IN_REVIEW])
+            & (Q(assignee__isnull=True) | Q(lease_expires_at__lt=now)),
+        ),
+        **{state.value: Count("pk", filter=Q(state=state.value)) for state in ArticleState},
+    )
+    counts["by_state"] = [(state.value, state.label, counts[state.value]) for state in ArticleState]
+    return counts
+
+
+@require_GET
+@editor_required
+def home(request: HtmxHttpRequest) -> HttpResponse:
+    queue = _open_counts(
+        Article.objects.filter(assignee=request.user).exclude(state=ArticleState.REVIEWED).select_related("outlet")
+    ).order_by("lease_expires_at", "pk")
+    context = {"queue": queue, "counts": _state_counts(Article.objects.all()), "now": timezone.now()}
+    return _vary(TemplateResponse(request, "home.html", context))
+
+
+@require_POST
+@editor_required
+def next_article(request: HtmxHttpRequest) -> HttpResponse:
+    article = services.article_lease_next(user=request.user)
+    if article is None:
+        message = "Nothing left to review: every pre-passed article is reviewed or held by another editor."
+        if request.htmx:
+            return _vary(TemplateResponse(request, "home.html#next", {"nothing_left": message}))
+        messages.info(request, message)
+        return redirect("home")
+    url = reverse("review", args=[article.pk])
+    return _vary(HttpResponseClientRedirect(url) if request.htmx else redirect(url))
+
+
+# --- articles -----------------------------------------------------------------------
+
+
+def _filtered_articles(filters: dict) -> QuerySet[Article]:
+    queryset = Article.objects.all()
+    if "outlet" in filters:
+        queryset = queryset.filter(outlet=filters["outlet"])
+    if "state" in filters:
+        queryset = queryset.filter(state=filters["state"])
+    if "assignee" in filters:
+        if filters["assignee"] == ArticleFilterForm.UNASSIGNED:
+            queryset = queryset.filter(assignee__isnull=True)
+        else:
+            queryset = queryset.filter(assignee_id=filters["assignee"])
+    if "published_from" in filters:
+        queryset = queryset.filter(published__gte=filters["published_from"])
+    if "published_to" in filters:
+        queryset = queryset.filter(published__lte=filters["published_to"])
+    if "q" in filters:
+        # icontains works on both databases; the list is filtered by editors, not ranked.
+        for word in filters["q"].split()[:8]:
+            queryset = queryset.filter(Q(title__icontains=word) | Q(body__icontains=word))
+    return queryset
+
+
+def _article_rows(queryset: QuerySet[Article]) -> QuerySet[Article]:
+    return _open_counts(
+        queryset.select_related("outlet", "assignee").defer("raw", "body", "removed_lines", "content_hash")
+    ).order_by("-published", "-id")
+
+
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return target
+    return fallback
+
+
+@require_GET
+@editor_required
+def articles(request: HtmxHttpRequest) -> HttpResponse:
+    users = list(staff_users())
+    form = ArticleFilterForm(request.GET, users=users)
+    filters = form.filters()
+    matching = _filtered_articles(filters)
+    paginator = Paginator(_article_rows(matching), ARTICLES_PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    standards = is_standards(request.user)
+    context = {
+        "form": form,
+        "page": page,
+        "counts": _state_counts(matching),
+        "query": query.urlencode(),
+        "here": request.get_full_path(),
+        "can_assign": standards,
+        "assignees": users if standards else [],
+    }
+    template_name = "articles.html"
+    if _fragment(request):
+        template_name += "#results"
+    return _vary(TemplateResponse(request, template_name, context))
+
+
+@require_POST
+@standards_required
+def article_assign(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    article = get_object_or_404(Article, pk=pk)
+    form = ArticleAssignForm(request.POST)
+    back = _safe_next(request, reverse("articles"))
+    if not form.is_valid():
+        if request.htmx:
+            return _vary(HttpResponse("That person cannot hold articles.", status=422))
+        messages.error(request, "That person cannot hold articles.")
+        return redirect(back)
+    assignee = form.cleaned_data["assignee"]
+    services.article_assign(article_id=article.pk, assignee=assignee, by=request.user)
+    message = f"“{article}” is now assigned to {assignee.get_username() if assignee else 'nobody'}."
+    if request.htmx:
+        row = _article_rows(Article.objects.filter(pk=article.pk)).get()
+        context = {"article": row, "can_assign": True, "assignees": list(staff_users()), "here": back,
+                   "row_message": message}  # fmt: skip
+        return _vary(TemplateResponse(request, "articles.html#row", context))
+    messages.success(request, message)
+    return HttpResponseRedirect(back)
+
+
+# --- import ----------------------------------------------------------------------------
+
+
+def _batches(request: HttpRequest) -> dict[str, dict]:
+    return request.session.get("import_batches", {})
+
+
+def _store_batch(request: HttpRequest, summary: services.ImportSummary) -> str:
+    token = secrets.token_urlsafe(9)
+    batches = _batches(request)
+    batches[token] = {
+        "ids": summary.imported,
+        "duplicates": summary.duplicates,
+        "removed_lines": summary.removed_lines,
+        "outlets": sorted(summary.outlets),
+        "problems": [
+            {"source": p.source, "line": p.line, "field": p.field, "message": p.message} for p in summary.problems
+        ],
+        "at": timezone.now().isoformat(),
+    }
+    # keep the newest few only: the session is not an archive
+    request.session["import_batches"] = dict(list(batches.items())[-IMPORT_BATCHES_KEPT:])
+    return token
+
+
+def _merge(summaries: list[services.ImportSummary]) -> services.ImportSummary:
+    total = services.ImportSummary()
+    for summary in summaries:
+        total.imported += summary.imported
+        total.duplicates += summary.duplicates
+        total.problems += summary.problems
+        total.removed_lines += summary.removed_lines
+        total.outlets |= summary.outlets
+    return total
+
+
+@require_http_methods(["GET", "POST"])
+@standards_required
+def import_articles(request: HtmxHttpRequest) -> HttpResponse:
+    """Store the articles and queue their pre-pass; the result page follows its progress."""
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        outlet = form.cleaned_data["outlet"].strip() or None
+        summaries = []
+        pasted = form.pasted_file()
+        if pasted:
+            summaries.append(
+                services.articles_import(files=[pasted], outlet_name=outlet, fmt="txt", user=request.user, enqueue=True)
+            )
+        uploads = [(f.name, f.read()) for f in form.cleaned_data["files"]]
+        if uploads:
+            summaries.append(
+                services.articles_import(
+                    files=uploads, outlet_name=outlet, fmt=form.cleaned_data["format"], user=request.user, enqueue=True
+                )
+            )
+        token = _store_batch(request, _merge(summaries))
+        url = reverse("import_batch", args=[token])
+        return _vary(HttpResponseClientRedirect(url) if request.htmx else redirect(url))
+    outlets = list(Outlet.objects.order_by("name").values_list("name", flat=True))
+    status = 422 if request.method == "POST" else 200
+    template_name = "import.html"
+    if request.htmx and request.method == "POST":
+        template_name += "#import-form"
+    return _vary(TemplateResponse(request, template_name, {"form": form, "outlets": outlets}, status=status))
+
+
+@dataclass
+class Progress:
+    total: int
+    waiting: int
+    running: int
+    prepassed: int
+
+    @property
+    def done(self) -> bool:
+        return self.waiting == 0
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else round(100 * self.prepassed / self.total)
+
+
+def _progress(ids: list[int]) -> Progress:
+    counts = Article.objects.filter(pk__in=ids).aggregate(
+        total=Count("pk"),
+        waiting=Count("pk", filter=Q(state=ArticleState.IMPORTED)),
+        running=Count("pk", filter=Q(state=ArticleState.IMPORTED, processing_token__isnull=False)),
+    )
+    return Progress(
+        total=counts["total"],
+        waiting=counts["waiting"],
+        running=counts["running"],
+        prepassed=counts["total"] - counts["waiting"],
+    )
+
+
+@require_GET
+@standards_required
+def import_batch(request: HtmxHttpRequest, token: str) -> HttpResponse:
+    """The summary of one import and the live progress of its pre-pass (polled by htmx every 2 s)."""
+    batch = _batches(request).get(token)
+    if batch is None:
+        raise Http404("No such import in this session.")
+    progress = _progress(batch["ids"])
+    context = {"batch": batch, "token": token, "progress": progress}
+    if _fragment(request):
+        return _vary(TemplateResponse(request, "import.html#progress", context))
+    context["imported_articles"] = _article_rows(Article.objects.filter(pk__in=batch["ids"][:ARTICLES_PER_PAGE]))
+    return _vary(TemplateResponse(request, "import.html", context))
+
+
+# --- history ---------------------------------------------------------------------------
+
+USER_FIELDS = {"assignee", "assignee_id", "reviewed_by", "reviewed_by_id", "actor"}
+QUIET_FIELDS = {"version", "undid"}
+
+
+@dataclass
+class Change:
+    field: str
+    before: Any
+    after: Any
+
+
+def _changes(event: Event, users: dict[int, str]) -> list[Change]:
+    """The fields an event changed, before → after (all of ``after`` when there was no before)."""
+    before, after = event.before or {}, event.after or {}
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return [Change("value", before, after)]
+    out = []
+    for name in dict.fromkeys([*before, *after]):
+        old, new = before.get(name), after.get(name)
+        if old == new or name in QUIET_FIELDS:
+            continue
+        if name in USER_FIELDS:
+            old = users.get(old, old) if isinstance(old, int) else old
+            new = users.get(new, new) if isinstance(new, int) else new
+        out.append(Change(name.removesuffix("_id").replace("_", " "), old, new))
+    return out
+
+
+def _user_names(events: list[Event]) -> dict[int, str]:
+    """Usernames for the user ids inside the events' before/after, in one query."""
+    ids = set()
+    for event in events:
+        for snap in (event.before, event.after):
+            if isinstance(snap, dict):
+                ids.update(v for k, v in snap.items() if k in USER_FIELDS and isinstance(v, int))
+    if not ids:
+        return {}
+    return dict(get_user_model().objects.filter(pk__in=ids).values_list("pk", "username"))
+
+
+@require_GET
+@editor_required
+def article_history(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    article = get_object_or_404(
+        Article.objects.select_related("outlet").only("pk", "title", "outlet__name", "state"), pk=pk
+    )
+    paginator = Paginator(Event.objects.for_article(article.pk), EVENTS_PER_PAGE)
+    page: Page = paginator.get_page(request.GET.get("page"))
+    events = list(page.object_list)
+    users = _user_names(events)
+    rows = [(event, _changes(event, users)) for event in events]
+    context = {"article": article, "page": page, "rows": rows}
+    template_name = "history.html"
+    if _fragment(request):
+        template_name += "#events"
+    return _vary(TemplateResponse(request, template_name, context))
