@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import statistics
 import sys
 from pathlib import Path
@@ -58,3 +59,50 @@ def print_table(rows: list[tuple], headers: tuple) -> None:
 
 def print_json(figures: dict) -> None:
     print(json.dumps(figures), flush=True)
+
+
+# --- a generated corpus: pasted web pages with sourcing of several kinds -----------------
+
+WORDS = (
+    "council budget harbour ferry minister officials report inquiry schools hospital contract police river "
+    "bridge election voters tax housing water energy court ruling union strike plan funding road port"
+).split()
+NAMES = ("Ana Berg", "Paul Okafor", "Ruth Gallagher", "Omar Haddad", "Priya Nair", "Jo Lind")
+CRUFT = (
+    "Share this:",
+    "Facebook",
+    "X",
+    "Leave a Reply",
+    "Related posts",
+    "Add Your Heading Text Here",
+    "Subscribe now to keep reading and get access to the full archive.",
+)
+
+
+def _words(rng: random.Random, low: int, high: int) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(rng.randint(low, high)))
+
+
+def article_text(rng: random.Random, n: int) -> str:
+    """About 350 words: quotes, anonymous and relayed sources, hedges, unsourced claims, then web cruft."""
+    lines = [f"{rng.choice(WORDS).title()} {rng.choice(WORDS)} plan {n} faces new questions"]
+    for p in range(6):
+        sentences = []
+        for _ in range(3):
+            kind = rng.random()
+            name = rng.choice(NAMES)
+            if kind < 0.2:
+                sentences.append(f"“The {_words(rng, 8, 16)} will change,” said Minister {name}.")
+            elif kind < 0.35:
+                sentences.append(f"A senior official said the {_words(rng, 8, 16)} was delayed.")
+            elif kind < 0.45:
+                sentences.append(f"Two officials told the Evening Wire that the {_words(rng, 6, 12)} had stalled.")
+            elif kind < 0.55:
+                sentences.append(f"The {_words(rng, 6, 12)} was reportedly cancelled.")
+            elif kind < 0.65:
+                sentences.append(f"According to the council, the {_words(rng, 6, 12)} costs more than planned.")
+            else:
+                sentences.append(f"The {_words(rng, 10, 18)} rose {rng.randint(2, 90)}% in {2000 + p}.")
+        lines.append(" ".join(sentences))
+    lines += [*rng.sample(CRUFT, 4), "Discover more from The Bench Herald"]
+    return "\n".join(lines) + "\n"

@@ -16,65 +16,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import print_json, print_table, setup_django
-
-WORDS = [
-    "council",
-    "budget",
-    "harbour",
-    "ferry",
-    "minister",
-    "officials",
-    "report",
-    "inquiry",
-    "schools",
-    "hospital",
-    "contract",
-    "police",
-    "river",
-    "bridge",
-    "election",
-    "voters",
-    "tax",
-    "housing",
-    "water",
-    "energy",
-    "court",
-    "ruling",
-    "union",
-    "strike",
-    "plan",
-    "funding",
-    "road",
-    "port",
-]
-CRUFT = [
-    "Share this:",
-    "Facebook",
-    "X",
-    "Leave a Reply",
-    "Subscribe now to keep reading and get access to the full archive.",
-    "Related posts",
-    "Add Your Heading Text Here",
-]
-
-
-def article_text(rng: random.Random, n: int) -> str:
-    lines = [f"{rng.choice(WORDS).title()} {rng.choice(WORDS)} plan {n} faces new questions"]
-    for p in range(6):
-        sentences = []
-        for _ in range(3):
-            words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(12, 22)))
-            kind = rng.random()
-            if kind < 0.3:
-                sentences.append(f"“The {words},” said Minister Ana Berg{n % 7}.")
-            elif kind < 0.5:
-                sentences.append(f"A senior official said the {words}.")
-            else:
-                sentences.append(f"The {words} rose {rng.randint(2, 90)}% in {2000 + p}.")
-        lines.append(" ".join(sentences))
-    lines += [*rng.sample(CRUFT, 4), "Discover more from The Bench Herald"]
-    return "\n".join(lines) + "\n"
+from common import article_text, print_json, print_table, setup_django
 
 
 def main() -> None:

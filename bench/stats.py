@@ -31,15 +31,36 @@ sys.path.insert(0, str(ROOT))
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/sourcing_desk_bench_stats"
 
 SOURCE_TYPES = [  # (type, weight)
-    ("named_person", 40), ("named_organization", 18), ("anonymous", 16),
-    ("document", 10), ("media", 7), ("unspecified", 9),
+    ("named_person", 40),
+    ("named_organization", 18),
+    ("anonymous", 16),
+    ("document", 10),
+    ("media", 7),
+    ("unspecified", 9),
 ]
-DESCRIPTORS = ["Pentagon", "administration", "European", "Ukrainian", "industry", "police", "government",
-               "senior", "diplomatic", "Western", "ministry", "security", "company", "union", "hospital"]
+DESCRIPTORS = [
+    "Pentagon",
+    "administration",
+    "European",
+    "Ukrainian",
+    "industry",
+    "police",
+    "government",
+    "senior",
+    "diplomatic",
+    "Western",
+    "ministry",
+    "security",
+    "company",
+    "union",
+    "hospital",
+]
 VIA = ["Reuters", "AP", "CNN", "The Guardian", "AFP", "BBC"]
-WORDS = ("the minister said budget would pass council harbour fees rise officials talks private bridge cost "
-         "million euros report court filings according to sources familiar with matter people spokesperson "
-         "confirmed alleged reported statement hospital merger ferry contract school strike inspection water").split()
+WORDS = (
+    "the minister said budget would pass council harbour fees rise officials talks private bridge cost "
+    "million euros report court filings according to sources familiar with matter people spokesperson "
+    "confirmed alleged reported statement hospital merger ferry contract school strike inspection water"
+).split()
 SENTENCES_PER_ARTICLE = 10
 SENTENCE_LEN = 90  # characters, a space between sentences
 
@@ -108,8 +129,13 @@ def generate(url: str, n_articles: int, n_outlets: int, per_article: float, seed
 
     rnd = random.Random(seed)
     now = dt.datetime.now(dt.UTC).isoformat()
-    tables = ["annotations_attribution", "annotations_sentence", "annotations_event", "annotations_article",
-              "annotations_outlet"]
+    tables = [
+        "annotations_attribution",
+        "annotations_sentence",
+        "annotations_event",
+        "annotations_article",
+        "annotations_outlet",
+    ]
     with psycopg.connect(url) as conn, conn.cursor() as cur:
         cur.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
         for table in ("annotations_attribution", "annotations_sentence"):
@@ -120,8 +146,11 @@ def generate(url: str, n_articles: int, n_outlets: int, per_article: float, seed
         for i in range(1, n_outlets + 1):
             outlet_rows.append(_line([i, f"Outlet {i:02d}", f"outlet-{i:02d}", f"outlet{i:02d}.example"]))
             habits[i] = {
-                "anon": rnd.uniform(0.4, 2.2), "just": rnd.uniform(0.1, 0.8), "bare": rnd.uniform(0.1, 0.7),
-                "via": rnd.uniform(0.01, 0.15), "unsourced": rnd.uniform(0.1, 0.5),
+                "anon": rnd.uniform(0.4, 2.2),
+                "just": rnd.uniform(0.1, 0.8),
+                "bare": rnd.uniform(0.1, 0.7),
+                "via": rnd.uniform(0.01, 0.15),
+                "unsourced": rnd.uniform(0.1, 0.5),
             }
         _copy(cur, "annotations_outlet", ["id", "name", "slug", "domain"], outlet_rows)
 
@@ -141,15 +170,60 @@ def generate(url: str, n_articles: int, n_outlets: int, per_article: float, seed
                 published = start_day + dt.timedelta(days=rnd.randint(0, 729))
                 article_meta.append((aid, outlet, state, len(body)))
                 digest = hashlib.sha256(f"{aid}".encode()).hexdigest()
-                yield _line([aid, outlet, f"Synthetic article {aid}", "", f"https://outlet{outlet:02d}.example/{aid}",
-                             published.isoformat(), str(aid), "txt", "bench", body, body, len(body), "[]", digest,
-                             state, now, now, "bench", "1", now if state != "imported" else None, 1])
+                yield _line(
+                    [
+                        aid,
+                        outlet,
+                        f"Synthetic article {aid}",
+                        "",
+                        f"https://outlet{outlet:02d}.example/{aid}",
+                        published.isoformat(),
+                        str(aid),
+                        "txt",
+                        "bench",
+                        body,
+                        body,
+                        len(body),
+                        "[]",
+                        digest,
+                        state,
+                        now,
+                        now,
+                        "bench",
+                        "1",
+                        now if state != "imported" else None,
+                        1,
+                    ]
+                )
 
-        _copy(cur, "annotations_article",
-              ["id", "outlet_id", "title", "byline", "url", "published", "external_id", "source_format",
-               "source_name", "raw", "body", "body_length", "removed_lines", "content_hash", "state", "created_at",
-               "updated_at", "pipeline", "pipeline_version", "processed_at", "version"],
-              article_lines())
+        _copy(
+            cur,
+            "annotations_article",
+            [
+                "id",
+                "outlet_id",
+                "title",
+                "byline",
+                "url",
+                "published",
+                "external_id",
+                "source_format",
+                "source_name",
+                "raw",
+                "body",
+                "body_length",
+                "removed_lines",
+                "content_hash",
+                "state",
+                "created_at",
+                "updated_at",
+                "pipeline",
+                "pipeline_version",
+                "processed_at",
+                "version",
+            ],
+            article_lines(),
+        )
 
         step = SENTENCE_LEN + 1
         labels = ["sourced", "unsourced_claim", "no_claim", "boilerplate"]
@@ -168,13 +242,44 @@ def generate(url: str, n_articles: int, n_outlets: int, per_article: float, seed
                     else:
                         label = labels[2] if r < 0.95 else labels[3]
                     review_state = "confirmed" if state == "reviewed" else "proposed"
-                    yield _line([sid, aid, index, index * step, index * step + SENTENCE_LEN, label, label, "prepass",
-                                 "bench", "1", 0.8, review_state, 1])
+                    yield _line(
+                        [
+                            sid,
+                            aid,
+                            index,
+                            index * step,
+                            index * step + SENTENCE_LEN,
+                            label,
+                            label,
+                            "prepass",
+                            "bench",
+                            "1",
+                            0.8,
+                            review_state,
+                            1,
+                        ]
+                    )
 
-        _copy(cur, "annotations_sentence",
-              ["id", "article_id", "index", "start", "end", "label", "proposed_label", "label_origin", "pipeline",
-               "pipeline_version", "confidence", "review_state", "version"],
-              sentence_lines())
+        _copy(
+            cur,
+            "annotations_sentence",
+            [
+                "id",
+                "article_id",
+                "index",
+                "start",
+                "end",
+                "label",
+                "proposed_label",
+                "label_origin",
+                "pipeline",
+                "pipeline_version",
+                "confidence",
+                "review_state",
+                "version",
+            ],
+            sentence_lines(),
+        )
 
         types = [t for t, w in SOURCE_TYPES for _ in range(w)]
         counts = {"attributions": 0}
@@ -208,28 +313,79 @@ def generate(url: str, n_articles: int, n_outlets: int, per_article: float, seed
                     if anonymous:
                         specificity = "bare" if rnd.random() < h["bare"] else rnd.choice(["affiliated", "role"])
                     via = rnd.choice(VIA) if rnd.random() < h["via"] else ""
-                    yield _line([
-                        atid, aid, first_sentence + index, source_type, base, base + 12, base + 13, base + 17,
-                        base + 18, base + 60, "indirect", via,
-                        rnd.choice(DESCRIPTORS) if anonymous else "", ("senior" if rnd.random() < 0.3 else "none")
-                        if anonymous else "", "one" if anonymous else "",
-                        base + 61 if justified else None, base + 85 if justified else None, specificity,
-                        "editor" if review_state == "added" else "prepass", "bench", "1", 0.75,
-                        json.dumps({"source_type": source_type}), review_state, 1, now, now,
-                    ])
+                    yield _line(
+                        [
+                            atid,
+                            aid,
+                            first_sentence + index,
+                            source_type,
+                            base,
+                            base + 12,
+                            base + 13,
+                            base + 17,
+                            base + 18,
+                            base + 60,
+                            "indirect",
+                            via,
+                            rnd.choice(DESCRIPTORS) if anonymous else "",
+                            ("senior" if rnd.random() < 0.3 else "none") if anonymous else "",
+                            "one" if anonymous else "",
+                            base + 61 if justified else None,
+                            base + 85 if justified else None,
+                            specificity,
+                            "editor" if review_state == "added" else "prepass",
+                            "bench",
+                            "1",
+                            0.75,
+                            json.dumps({"source_type": source_type}),
+                            review_state,
+                            1,
+                            now,
+                            now,
+                        ]
+                    )
             counts["attributions"] = atid
 
-        _copy(cur, "annotations_attribution",
-              ["id", "article_id", "sentence_id", "source_type", "source_start", "source_end", "cue_start", "cue_end",
-               "content_start", "content_end", "quote_kind", "via", "anon_descriptor", "anon_seniority",
-               "anon_number", "anon_justification_start", "anon_justification_end", "anon_specificity", "origin",
-               "pipeline", "pipeline_version", "confidence", "proposal", "review_state", "version", "created_at",
-               "updated_at"],
-              attribution_lines())
+        _copy(
+            cur,
+            "annotations_attribution",
+            [
+                "id",
+                "article_id",
+                "sentence_id",
+                "source_type",
+                "source_start",
+                "source_end",
+                "cue_start",
+                "cue_end",
+                "content_start",
+                "content_end",
+                "quote_kind",
+                "via",
+                "anon_descriptor",
+                "anon_seniority",
+                "anon_number",
+                "anon_justification_start",
+                "anon_justification_end",
+                "anon_specificity",
+                "origin",
+                "pipeline",
+                "pipeline_version",
+                "confidence",
+                "proposal",
+                "review_state",
+                "version",
+                "created_at",
+                "updated_at",
+            ],
+            attribution_lines(),
+        )
         for table in ("annotations_attribution", "annotations_sentence"):
             cur.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
         for table in ("annotations_outlet", "annotations_article", "annotations_sentence", "annotations_attribution"):
-            cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 1) FROM {table}))")
+            cur.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 1) FROM {table}))"
+            )
         conn.commit()
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
@@ -272,8 +428,10 @@ def time_pages(repetitions: int) -> dict:
     outlet = Outlet.objects.order_by("name").first()
     pages = {"overview": reverse("scorecard"), "outlet": reverse("scorecard_outlet", args=[outlet.slug])}
     results = {}
-    storage = {"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-               "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    storage = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     with override_settings(STORAGES=storage):
         for name, url in pages.items():
             client.get(url)  # warm up (plans, caches)
@@ -286,8 +444,14 @@ def time_pages(repetitions: int) -> dict:
                 assert response.status_code == 200, (url, response.status_code)
                 times.append(elapsed)
                 queries = max(queries, len(captured.captured_queries))
-            results[name] = {"url": url, "p50": statistics.median(times), "p95": percentile(times, 0.95),
-                             "min": min(times), "max": max(times), "queries": queries}
+            results[name] = {
+                "url": url,
+                "p50": statistics.median(times),
+                "p95": percentile(times, 0.95),
+                "min": min(times),
+                "max": max(times),
+                "queries": queries,
+            }
     return results
 
 
@@ -314,21 +478,27 @@ def main() -> None:
     print()
     print(f"{'page':<10} {'p50 ms':>8} {'p95 ms':>8} {'min ms':>8} {'max ms':>8} {'queries':>8}  url")
     for name, t in timings.items():
-        print(f"{name:<10} {t['p50']:>8.1f} {t['p95']:>8.1f} {t['min']:>8.1f} {t['max']:>8.1f} {t['queries']:>8}  "
-              f"{t['url']}")
+        print(
+            f"{name:<10} {t['p50']:>8.1f} {t['p95']:>8.1f} {t['min']:>8.1f} {t['max']:>8.1f} {t['queries']:>8}  "
+            f"{t['url']}"
+        )
     print(f"({args.repetitions} requests each, logged-in standards user, Django test Client)")
-    print(json.dumps({
-        "articles": have["article"],
-        "attributions": have["attribution"],
-        "sentences": have["sentence"],
-        "overview_p50_ms": round(timings["overview"]["p50"], 1),
-        "overview_p95_ms": round(timings["overview"]["p95"], 1),
-        "outlet_p50_ms": round(timings["outlet"]["p50"], 1),
-        "outlet_p95_ms": round(timings["outlet"]["p95"], 1),
-        "queries": max(t["queries"] for t in timings.values()),
-        "overview_queries": timings["overview"]["queries"],
-        "outlet_queries": timings["outlet"]["queries"],
-    }))
+    print(
+        json.dumps(
+            {
+                "articles": have["article"],
+                "attributions": have["attribution"],
+                "sentences": have["sentence"],
+                "overview_p50_ms": round(timings["overview"]["p50"], 1),
+                "overview_p95_ms": round(timings["overview"]["p95"], 1),
+                "outlet_p50_ms": round(timings["outlet"]["p50"], 1),
+                "outlet_p95_ms": round(timings["outlet"]["p95"], 1),
+                "queries": max(t["queries"] for t in timings.values()),
+                "overview_queries": timings["overview"]["queries"],
+                "outlet_queries": timings["outlet"]["queries"],
+            }
+        )
+    )
 
 
 if __name__ == "__main__":
