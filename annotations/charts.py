@@ -21,7 +21,7 @@ from django.utils.safestring import SafeString, mark_safe
 from annotations.stats import Proportion
 
 _ids = itertools.count(1)
-MARKERS = ("circle", "square", "triangle", "diamond", "cross", "star")
+MARKERS = ("circle", "square", "triangle", "diamond", "down", "star")
 DASHES = ("", "6 3", "2 3", "8 3 2 3", "1 2", "10 4")
 FONT = 12
 
@@ -80,10 +80,9 @@ def marker(shape: str, x: float, y: float, size: float = 4.5, css: str = "") -> 
         s = size * 1.25
         return _el("polygon", points=f"{x:.1f},{y - s:.1f} {x + s:.1f},{y:.1f} {x:.1f},{y + s:.1f} {x - s:.1f},{y:.1f}",
                    class_=css)
-    if shape == "cross":
-        return _el("path", d=f"M{x - size:.1f},{y - size:.1f}L{x + size:.1f},{y + size:.1f}"
-                              f"M{x - size:.1f},{y + size:.1f}L{x + size:.1f},{y - size:.1f}",
-                   class_=f"{css} sc-cross")
+    if shape == "down":
+        points = f"{x:.1f},{y + size * 1.2:.1f} {x + size * 1.1:.1f},{y - size * 0.9:.1f} {x - size * 1.1:.1f},{y - size * 0.9:.1f}"
+        return _el("polygon", points=points, class_=css)
     # star
     s = size * 1.3
     d = f"M{x:.1f},{y - s:.1f}L{x + s * .3:.1f},{y - s * .3:.1f}L{x + s:.1f},{y - s * .2:.1f}L{x + s * .45:.1f},{y + s * .3:.1f}" \
@@ -251,3 +250,12 @@ def trend_chart(series: Sequence[Series], *, title: str, desc: str, axis: str, w
             label = f"{s.name} {pct(points[last].value)}" if len(series) > 1 else pct(points[last].value)
             body.append(_el("text", label, x=x(last) + 8, y=y(points[last].value) + 4, class_=f"sc-endlabel {css}"))
     return _svg(width, height, title, desc, body, "sc-trend")
+
+
+def legend_marker(n: int) -> SafeString:
+    """The marker shape and colour series ``n`` has in the charts, for a legend or a table header."""
+    body = marker(MARKERS[n % len(MARKERS)], 8, 8, 5, f"sc-dot sc-s{n % 6}")
+    return mark_safe(  # noqa: S308 (built from numbers and fixed class names)
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="sc-legend" viewBox="0 0 16 16" width="16" height="16" '
+        f'aria-hidden="true" focusable="false">{body}</svg>'
+    )

@@ -70,7 +70,9 @@ def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, floa
     denominator = 1 + z2 / n
     centre = (p + z2 / (2 * n)) / denominator
     half = z / denominator * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
-    return max(0.0, centre - half), min(1.0, centre + half)
+    low = 0.0 if successes == 0 else max(0.0, centre - half)
+    high = 1.0 if successes == n else min(1.0, centre + half)
+    return low, high
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,25 @@ class Proportion:
     def has_data(self) -> bool:
         return self.denominator > 0
 
+    @property
+    def pct(self) -> str:
+        return _pct(self.value)
+
+    @property
+    def low_pct(self) -> str:
+        return _pct(self.low)
+
+    @property
+    def high_pct(self) -> str:
+        return _pct(self.high)
+
+    @property
+    def bar(self):
+        """A small SVG bar with the interval as a whisker (for table cells)."""
+        from annotations.charts import inline_bar  # charts draws what stats computes
+
+        return inline_bar(self)
+
     def as_dict(self) -> dict:
         return {
             "numerator": self.numerator,
@@ -129,6 +150,12 @@ class Rate:
 
     def as_dict(self) -> dict:
         return {"numerator": self.numerator, "denominator": self.denominator, "value": _round(self.value)}
+
+
+def _pct(value: float | None) -> str:
+    if value is None:
+        return "no data"
+    return f"{value * 100:.1f}%" if 0 < value < 0.1 else f"{value * 100:.0f}%"
 
 
 def _round(value: float | None) -> float | None:
@@ -247,13 +274,22 @@ class OutletFigures:
 # (attribute, label, definition) of each proportion, in the order the pages show them
 FIGURES: tuple[tuple[str, str, str], ...] = (
     ("anonymous", "Anonymous sources", "anonymous attributions of all attributions"),
-    ("articles_with_anonymous", "Articles with an anonymous source", "articles with at least one anonymous attribution"),
+    ("articles_with_anonymous", "Articles with an anonymous source",
+     "articles with at least one anonymous attribution"),
     ("justified", "Anonymity explained", "anonymous attributions that state why anonymity was granted"),
     ("bare", "Vaguest description", "anonymous attributions described in the vaguest terms (“a source”)"),
     ("via", "Relayed second-hand", "attributions relayed via another outlet"),
     ("unsourced", "Unsourced claims", "claim sentences that carry no source"),
 )
 FIGURE_KEYS = tuple(key for key, _label, _help in FIGURES)
+DENOMINATORS = {
+    "anonymous": "attributions",
+    "articles_with_anonymous": "articles",
+    "justified": "anonymous attributions",
+    "bare": "anonymous attributions",
+    "via": "attributions",
+    "unsourced": "claim sentences",
+}
 
 
 def _attribution_counts() -> dict:

@@ -37,6 +37,8 @@ def attribution_proposal(attribution: Attribution):
         meta = proposal[IMPORT_KEY]
         if meta.get("proposal_was_null"):
             return None
+        if "proposal_value" in meta:
+            return meta["proposal_value"]
         return {k: v for k, v in proposal.items() if k != IMPORT_KEY}
     return proposal
 

@@ -86,8 +86,8 @@ def _setting(name: str, default):
 
         if settings.configured or os.environ.get("DJANGO_SETTINGS_MODULE"):
             return getattr(settings, name, default)
-    except Exception:  # noqa: BLE001 - ImproperlyConfigured or Django missing
-        pass
+    except Exception:  # ImproperlyConfigured, or Django missing: the pre-pass also runs without it
+        return default
     return default
 
 

@@ -85,8 +85,7 @@ def read_brat(folder: str | Path, limit: int | None = None) -> Iterator[GoldDoc]
     ann_dir = folder / "attributions"
     if not text_dir.is_dir():
         raise FileNotFoundError(f"{text_dir} is not a folder")
-    count = 0
-    for txt in sorted(text_dir.glob("*.txt")):
+    for count, txt in enumerate(sorted(text_dir.glob("*.txt")), start=1):
         anns = sorted(ann_dir.glob(f"{txt.stem}_*.ann")) if ann_dir.is_dir() else []
         anns = [a for a in anns if a.stem.rsplit("_", 1)[0] == txt.stem]
         attributions = parse_ann(anns[0].read_text(encoding="utf-8")) if anns else []
@@ -94,6 +93,5 @@ def read_brat(folder: str | Path, limit: int | None = None) -> Iterator[GoldDoc]
         with open(txt, encoding="utf-8", newline="") as fh:
             text = fh.read()
         yield GoldDoc(txt.stem, text, attributions)
-        count += 1
         if limit is not None and count >= limit:
             return

@@ -105,17 +105,23 @@ def _number(span, head) -> str:
 
 def _justification(span) -> tuple[int, int] | None:
     """The relative or participial clause inside the source span that says why anonymity was granted."""
-    for tok in span:
-        if tok.dep_ in ("relcl", "acl", "advcl") and tok.i > span.root.i - 1:
-            sub = list(tok.subtree)
-            if any(t.lower_ in JUSTIFICATION_WORDS for t in sub):
-                first, last = sub[0], sub[-1]
-                # "who", "speaking" etc. are in the subtree; extend back over a relative pronoun
-                while first.i > span.start and span.doc[first.i - 1].dep_ in ("nsubj", "nsubjpass") \
-                        and span.doc[first.i - 1].lower_ in ("who", "that"):
-                    first = span.doc[first.i - 1]
-                return first.idx, last.idx + len(last)
-    return None
+    best = None
+    for deps in (("relcl",), ("acl",), ("advcl",)):
+        for tok in span:
+            if tok.dep_ in deps and tok.i > span.root.i - 1:
+                sub = list(tok.subtree)
+                if any(t.lower_ in JUSTIFICATION_WORDS for t in sub) and (best is None or len(sub) < len(best)):
+                    best = sub
+        if best is not None:
+            break
+    if best is None:
+        return None
+    first, last = best[0], best[-1]
+    # "who", "speaking" etc. are in the subtree; extend back over a relative pronoun
+    while first.i > span.start and span.doc[first.i - 1].dep_ in ("nsubj", "nsubjpass") \
+            and span.doc[first.i - 1].lower_ in ("who", "that"):
+        first = span.doc[first.i - 1]
+    return first.idx, last.idx + len(last)
 
 
 def anonymity_fields(span, head=None) -> dict:
@@ -170,7 +176,7 @@ def classify_source(span, outlets: OutletMatcher, *, cue_text: str = "") -> Sour
     if has_person and not anon_marked and head.ent_type_ in ("PERSON", "") and (head.ent_type_ == "PERSON" or
                                                                               proper_head or low in ANON_ROLE):
         return SourceInfo("named_person", 0.9, "PERSON entity")
-    if outlet and (outlets.canonical(text) or low in MEDIA_HEADS or head.ent_type_ in ("ORG", "") and proper_head):
+    if outlet and (outlets.canonical(text) or low in MEDIA_HEADS or (head.ent_type_ in ("ORG", "") and proper_head)):
         return SourceInfo("media", 0.9, f"outlet {outlet}")
     if outlet and low in MEDIA_HEADS:
         return SourceInfo("media", 0.85, f"report from outlet {outlet}")

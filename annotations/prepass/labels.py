@@ -33,7 +33,7 @@ def label_sentence(doc, start: int, end: int, covered: bool, index: int) -> tupl
     if span is None:
         return "no_claim", 0.3
     words = [t for t in span if not t.is_punct and not t.is_space]
-    has_verb = any(t.pos_ in ("VERB", "AUX") and t.tag_ not in ("VBG",) or t.dep_ == "ROOT" and t.pos_ == "VERB"
+    has_verb = any((t.pos_ in ("VERB", "AUX") and t.tag_ not in ("VBG",)) or (t.dep_ == "ROOT" and t.pos_ == "VERB")
                    for t in span)
     if text.rstrip().endswith("?"):
         return "no_claim", 0.75

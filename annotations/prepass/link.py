@@ -8,6 +8,8 @@ from .components import ATTR_SPANS_KEY
 from .outlets import OutletMatcher
 from .rules import STATEMENT_NOUNS, Cand, Tok, _source_of, _trim, find_candidates, find_quotes
 
+# rule kinds kept beside the trained tagger (it rarely tags these cues)
+RULE_ONLY_KINDS = ("hedge", "according_to", "colon", "colon_label", "dash")
 VIA_DEPS = {"dative", "dobj", "prep", "npadvmod", "advcl", "pobj"}
 
 
@@ -188,7 +190,7 @@ def _speaker_ref(doc, out: list[Cand], i: int) -> None:
     target = None
     for j in range(i - 1, -1, -1):
         prev = out[j]
-        if prev.source is None or prev.speaker_ref is not None and prev.speaker_ref == j:
+        if prev.source is None or (prev.speaker_ref is not None and prev.speaker_ref == j):
             continue
         ptxt = doc[prev.source[0]:prev.source[1]]
         if low in PRONOUNS_PERSON and len(span) == 1:
@@ -221,6 +223,6 @@ def attributions(doc, outlets: OutletMatcher, *, use_model: bool | None = None) 
         return finish(doc, rule_cands, quotes, outlets)
     cands = model_candidates(doc)
     for rc in rule_cands:
-        if rc.kind in ("hedge", "according_to", "colon", "colon_label", "dash") and not any(_overlap(rc.cue, c.cue) for c in cands):
+        if rc.kind in RULE_ONLY_KINDS and not any(_overlap(rc.cue, c.cue) for c in cands):
             cands.append(rc)
     return finish(doc, cands, find_quotes(doc) if quotes is None else quotes, outlets)

@@ -21,16 +21,22 @@ _IRREGULAR = {
     "teach": ["taught"], "foresee": ["foresaw", "foreseen", "foresees"], "learn": ["learned", "learnt", "learns"],
     "tweet": ["tweeted", "tweets", "tweeting"], "post": ["posted", "posts", "posting"],
 }  # fmt: skip
-SPEECH = (
-    "say tell announce allege confirm dispute stress add write warn claim state report deny insist argue explain "
-    "note acknowledge admit assert contend suggest reveal disclose declare maintain tweet post testify recall "
-    "complain respond reply ask urge promise vow accuse charge indicate emphasize emphasise caution concede "
-    "observe remark comment predict estimate conclude find show cite quote describe call tell learn hear "
-    "reiterate repeat point continue agree boast brag joke lament mention acknowledge pledge threaten signal "
-    "contend counter dismiss blame praise criticize criticise demand propose recommend advise assure inform "
-    "notify concur clarify speculate theorize project forecast calculate wonder"
-).split()
-BELIEF = "believe think feel hope expect fear worry want plan suspect doubt know understand assume reckon".split()
+SPEECH = [
+    "say", "tell", "announce", "allege", "confirm", "dispute", "stress", "add", "write", "warn", "claim",
+    "state", "report", "deny", "insist", "argue", "explain", "note", "acknowledge", "admit", "assert",
+    "contend", "suggest", "reveal", "disclose", "declare", "maintain", "tweet", "post", "testify", "recall",
+    "complain", "respond", "reply", "ask", "urge", "promise", "vow", "accuse", "charge", "indicate",
+    "emphasize", "emphasise", "caution", "concede", "observe", "remark", "comment", "predict", "estimate",
+    "conclude", "find", "show", "cite", "quote", "describe", "call", "tell", "learn", "hear", "reiterate",
+    "repeat", "point", "continue", "agree", "boast", "brag", "joke", "lament", "mention", "acknowledge",
+    "pledge", "threaten", "signal", "contend", "counter", "dismiss", "blame", "praise", "criticize",
+    "criticise", "demand", "propose", "recommend", "advise", "assure", "inform", "notify", "concur", "clarify",
+    "speculate", "theorize", "project", "forecast", "calculate", "wonder",
+]  # fmt: skip
+BELIEF = [
+    "believe", "think", "feel", "hope", "expect", "fear", "worry", "want", "plan", "suspect", "doubt", "know",
+    "understand", "assume", "reckon",
+]  # fmt: skip
 FIRST_SECOND = {"i", "we", "you"}
 HEDGES = {"reportedly", "allegedly", "purportedly", "supposedly", "rumoredly", "ostensibly"}
 EXPLETIVE_PASSIVE = {"believed", "understood", "thought", "said", "reported", "alleged", "rumored", "rumoured",
@@ -56,7 +62,7 @@ def _forms(lemma: str) -> set[str]:
 SPEECH_FORMS = {f: lem for lem in SPEECH for f in _forms(lem)}
 BELIEF_FORMS = {f: lem for lem in BELIEF for f in _forms(lem)}
 OPEN_Q = {"“", "‘‘", "``"}
-CLOSE_Q = {"”", "’’", "''"}
+CLOSE_Q = {"”", "’’"}
 
 
 @dataclass
@@ -87,7 +93,7 @@ def find_quotes(doc) -> list[Tok]:
         elif t in CLOSE_Q and open_at is not None:
             quotes.append((open_at, tok.i + 1))
             open_at = None
-        elif t == '"':
+        elif t in ('"', "''"):
             if straight_at is None:
                 straight_at = tok.i
             else:
@@ -100,7 +106,7 @@ def find_quotes(doc) -> list[Tok]:
 
 
 def _is_quote(tok) -> bool:
-    return tok.text in OPEN_Q or tok.text in CLOSE_Q or tok.text == '"'
+    return tok.text in OPEN_Q or tok.text in CLOSE_Q or tok.text in ('"', "''")
 
 
 def _trim(doc, start: int, end: int, keep_quotes: bool = True) -> Tok | None:
@@ -201,7 +207,8 @@ def verbal(doc, tok) -> Cand | None:
         content = _trim(doc, *content)
     if content is None:
         return None
-    if belief and (source is None or doc[source[0]].lower_ in FIRST_SECOND and source[1] - source[0] == 1):
+    first_person = source is not None and source[1] - source[0] == 1 and doc[source[0]].lower_ in FIRST_SECOND
+    if belief and ((source is None and how != "expletive passive") or first_person):
         return None  # "I think", "you know": not a report
     aux = [c.i for c in tok.children if c.dep_ in ("aux", "auxpass", "neg") and c.i < tok.i and tok.i - c.i <= 3]
     prt = [c.i for c in tok.children if c.dep_ == "prt" and c.i == tok.i + 1]
@@ -212,7 +219,8 @@ def verbal(doc, tok) -> Cand | None:
     if belief:
         conf -= 0.15
     return Cand(cue, source, content, "verbal", conf, evidence=[f"cue verb {low}", f"speaker: {how}",
-                                                                   f"content: {chow}"], cue_head=tok.i)
+                                                                   f"content: {chow}"], cue_head=tok.i,
+                source_type="unspecified" if how == "expletive passive" else "")
 
 
 def according_to(doc, tok) -> Cand | None:

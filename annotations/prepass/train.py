@@ -66,7 +66,7 @@ def gold_entities(doc, attributions) -> list:
     ents = []
 
     def trim(start: int, end: int) -> tuple[int, int]:
-        while start < end and (doc[start].is_space or doc[start].is_punct and doc[start].text not in "“\""):
+        while start < end and (doc[start].is_space or (doc[start].is_punct and doc[start].text not in "“\"")):
             start += 1
         while end > start and doc[end - 1].is_space:
             end -= 1
@@ -180,7 +180,7 @@ def train(
     numpy.random.seed(seed)
     fix_random_seed(seed)
     t0 = time.time()
-    nlp = spacy.load(base_model, exclude=BASE_EXCLUDE + ["ner"])
+    nlp = spacy.load(base_model, exclude=[*BASE_EXCLUDE, "ner"])
     report(f"annotating {train_dir} with {base_model} ...")
     train_examples = make_examples(nlp, train_dir, limit)
     dev_examples = make_examples(nlp, dev_dir, None if limit is None else max(5, limit // 10))

@@ -25,6 +25,7 @@ from .review import (
     attribution_reject,
     sentence_label_set,
 )
+from .roundtrip import article_import_annotated, article_restore_annotations
 
 __all__ = [
     "ConflictError",
@@ -33,9 +34,11 @@ __all__ = [
     "StaleVersionError",
     "article_assign",
     "article_create",
+    "article_import_annotated",
     "article_lease_next",
     "article_mark_reviewed",
     "article_open_items",
+    "article_restore_annotations",
     "article_store_proposal",
     "article_undo_last",
     "articles_claim",

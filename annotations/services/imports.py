@@ -126,6 +126,7 @@ def articles_import(
     """
     summary = ImportSummary()
     outlets: dict[str, Outlet] = {}
+    restored: set[int] = set()  # articles that came with their annotations
     for name, data in files:
         for item in read_upload(name, data, fmt=fmt, outlet=outlet_name):
             if on_article:
@@ -136,15 +137,26 @@ def articles_import(
             key = item.outlet.casefold()
             if key not in outlets:
                 outlets[key] = outlet_get_or_create(name=item.outlet)
-            article = article_create(parsed=item, outlet=outlets[key], user=user)
+            if "sentences" in item.extra or "attributions" in item.extra:  # an export read back: no pre-pass
+                from .roundtrip import article_import_annotated
+
+                article = article_import_annotated(parsed=item, outlet=outlets[key], user=user)
+                if isinstance(article, ImportProblem):
+                    summary.problems.append(article)
+                    continue
+                if article is not None:
+                    restored.add(article.pk)
+            else:
+                article = article_create(parsed=item, outlet=outlets[key], user=user)
             if article is None:
                 summary.duplicates += 1
                 continue
             summary.imported.append(article.pk)
             summary.removed_lines += len(item.removed_lines)
             summary.outlets.add(outlets[key].name)
-    if enqueue and summary.imported:
+    to_process = [pk for pk in summary.imported if pk not in restored]
+    if enqueue and to_process:
         from annotations.tasks import enqueue_processing
 
-        enqueue_processing(summary.imported)
+        enqueue_processing(to_process)
     return summary

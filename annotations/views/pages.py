@@ -13,7 +13,8 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -27,7 +28,7 @@ from django_htmx.middleware import HtmxDetails
 
 from annotations import services
 from annotations.forms import ArticleAssignForm, ArticleFilterForm, ImportForm, staff_users
-from annotations.models import Article, ArticleState, Event, Outlet, ReviewState
+from annotations.models import Article, ArticleState, Attribution, Event, Outlet, ReviewState
 from annotations.permissions import editor_required, standards_required
 from annotations.roles import is_standards
 
@@ -51,9 +52,27 @@ def _vary(response: HttpResponse) -> HttpResponse:
 
 
 def _open_counts(queryset: QuerySet[Article]) -> QuerySet[Article]:
-    return queryset.annotate(
-        open_count=Count("attributions", filter=Q(attributions__review_state=ReviewState.PROPOSED))
+    """Each article's undecided proposals, as a correlated subquery: computed for the rows shown only."""
+    open_proposals = (
+        Attribution.objects.filter(article=OuterRef("pk"), review_state=ReviewState.PROPOSED)
+        .order_by()
+        .values("article")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
+    return queryset.annotate(open_count=Coalesce(Subquery(open_proposals), 0))
+
+
+class CountedPaginator(Paginator):
+    """A paginator told the total by the page's aggregate query, so it does not count again."""
+
+    def __init__(self, *args, count: int, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._known_count = count
+
+    @property
+    def count(self) -> int:
+        return self._known_count
 
 
 # --- home -------------------------------------------------------------------------
@@ -127,7 +146,7 @@ def _filtered_articles(filters: dict) -> QuerySet[Article]:
 def _article_rows(queryset: QuerySet[Article]) -> QuerySet[Article]:
     return _open_counts(
         queryset.select_related("outlet", "assignee").defer("raw", "body", "removed_lines", "content_hash")
-    ).order_by("-published", "-id")
+    ).order_by(F("published").desc(nulls_last=True), "-id")
 
 
 def _safe_next(request: HttpRequest, fallback: str) -> str:
@@ -144,7 +163,8 @@ def articles(request: HtmxHttpRequest) -> HttpResponse:
     form = ArticleFilterForm(request.GET, users=users)
     filters = form.filters()
     matching = _filtered_articles(filters)
-    paginator = Paginator(_article_rows(matching), ARTICLES_PER_PAGE)
+    counts = _state_counts(matching)
+    paginator = CountedPaginator(_article_rows(matching), ARTICLES_PER_PAGE, count=counts["total"])
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -152,7 +172,7 @@ def articles(request: HtmxHttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "page": page,
-        "counts": _state_counts(matching),
+        "counts": counts,
         "query": query.urlencode(),
         "here": request.get_full_path(),
         "can_assign": standards,

@@ -257,19 +257,30 @@ def _page_context(request: HttpRequest, article: Article, **extra: Any) -> dict[
         "quote_kinds": QuoteKind.choices,
         "body_plain": not sentences,
     }
+    edit_errors = extra.pop("edit_errors", None)
     for a in attributions:
         if a.pk == edit_id and context["can_act"]:
-            a.edit_form = _correct_form_for(a)
+            _open_editor(a, edit_errors)
     context.update(extra)
     return context
 
 
-def _correct_form_for(a: Attribution, data=None) -> AttributionCorrectForm:
+SPAN_LABELS = {"source": "Source", "cue": "Cue", "content": "Content", "anon_justification": "Why anonymous"}
+
+
+def _correct_form_for(a: Attribution) -> AttributionCorrectForm:
     initial = {name: getattr(a, name) for name in AttributionCorrectForm.base_fields if hasattr(a, name)}
     initial["speaker_ref"] = a.speaker_ref_id
     initial["version"] = a.version
     initial.pop("nudge", None)
-    return AttributionCorrectForm(data=data, initial=initial, auto_id=f"a{a.pk}_%s")
+    return AttributionCorrectForm(initial=initial, auto_id=f"a{a.pk}_%s")
+
+
+def _open_editor(a: Attribution, form: AttributionCorrectForm | None = None) -> None:
+    """Open the card's correction form (``form`` bound with errors, or filled from the attribution)."""
+    form = form or _correct_form_for(a)
+    a.edit_form = form
+    a.span_fields = [(role, SPAN_LABELS[role], form[f"{role}_start"], form[f"{role}_end"]) for role in SPAN_ROLES]
 
 
 def _sentences_between(article: Article, ranges: Iterable[tuple[int, int] | None]) -> list[Sentence]:
@@ -359,7 +370,7 @@ def attribution_card(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if not request.htmx:
         return _redirect(article, f"attribution-{pk}", f"edit={pk}" if editing else "")
     if editing:
-        attribution.edit_form = _correct_form_for(attribution)
+        _open_editor(attribution)
     base = _base_context(request, article)
     return _fragments(request, base, [("card", _card_ctx(attribution, article))])
 
@@ -376,7 +387,7 @@ def _after_attribution_change(
         return _redirect(article, f"attribution-{pk}", f"edit={pk}" if keep_editing else "")
     attribution = Attribution.objects.for_review().get(pk=pk)
     if keep_editing:
-        attribution.edit_form = _correct_form_for(attribution)
+        _open_editor(attribution)
     article.refresh_from_db(fields=["state", "version"])
     base = _base_context(request, article)
     sentences = _sentences_between(article, [old_range, _span_range(attribution)])
@@ -414,7 +425,7 @@ def _invalid_card(request: HtmxHttpRequest, article: Article, attribution: Attri
     if not request.htmx:
         return _full_page(request, article, status=422, edit_id=attribution.pk, edit_errors=form)
     attribution = Attribution.objects.for_review().get(pk=attribution.pk)
-    attribution.edit_form = form
+    _open_editor(attribution, form)
     base = _base_context(request, article)
     return _fragments(request, base, [("card", _card_ctx(attribution, article))], status=422)
 
@@ -698,5 +709,3 @@ __all__ = [
     "sentence_label",
     "undo",
 ]
-
-_unused = (Event, SafeString)  # typing aids kept for readers of this module

@@ -182,7 +182,7 @@ def scorecard_outlet(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 
 def _cards(figures: stats.OutletFigures) -> list[dict]:
     return [
-        {"key": key, "label": label, "help": help_text, "value": getattr(figures, key),
+        {"key": key, "label": label, "help": help_text, "value": getattr(figures, key), "of": stats.DENOMINATORS[key],
          "bar": charts.inline_bar(getattr(figures, key), width=220, height=18)}
         for key, label, help_text in stats.FIGURES
     ]
@@ -225,6 +225,7 @@ def scorecard_compare(request: HtmxHttpRequest) -> HttpResponse:
             axis="% of attributions", width=900, height=300,
         )
         context |= {"figures": figures, "panels": panels, "trend": trend,
+                    "legend": [(f, charts.legend_marker(i)) for i, f in enumerate(figures)],
                     "rows": _compare_rows(figures)}
     template_name = "scorecard_compare.html"
     if _fragment(request):
