@@ -173,3 +173,30 @@ def test_import_task_runs_the_prepass():
     enqueue_processing([article.pk])
     article.refresh_from_db()
     assert article.state == ArticleState.PREPASSED and article.sentences.count() == 2
+
+
+@pytest.mark.django_db
+def test_prepass_command_pending_then_all_keeps_decisions():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    outlet = make_outlet("Command Outlet")
+    first = make_article(
+        outlet=outlet, body="The mayor said the road would close. “It is needed,” she added.",
+        state=ArticleState.IMPORTED, sentences=False,
+    )
+    out = StringIO()
+    call_command("prepass", "--outlet", "command-outlet", stdout=out)
+    assert "articles processed: 1" in out.getvalue()
+    first.refresh_from_db()
+    assert first.state == ArticleState.PREPASSED
+    sentence = first.sentences.first()
+    services.sentence_label_set(sentence_id=sentence.pk, user=make_user(), version=sentence.version,
+                                label="boilerplate")
+    call_command("prepass", stdout=(out := StringIO()))  # --pending: nothing left
+    assert "articles processed: 0" in out.getvalue()
+    call_command("prepass", "--all", stdout=(out := StringIO()))
+    assert "articles processed: 1" in out.getvalue()
+    sentence.refresh_from_db()
+    assert sentence.label == "boilerplate"

@@ -4,6 +4,7 @@ Split by area (imports, processing, review) once the module passed ~400 lines;
 import from here: ``from annotations import services``.
 """
 
+from .counts import article_counts_rebuild, article_counts_refresh
 from .common import ConflictError, StaleVersionError, event_record
 from .imports import ImportSummary, article_create, articles_import, content_hash, outlet_get_or_create
 from .processing import (
@@ -33,6 +34,8 @@ __all__ = [
     "ProcessSummary",
     "StaleVersionError",
     "article_assign",
+    "article_counts_rebuild",
+    "article_counts_refresh",
     "article_create",
     "article_import_annotated",
     "article_lease_next",

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from annotations.importing import ImportProblem, ParsedArticle, read_upload
-from annotations.models import Article, Outlet
+from annotations.models import Article, ArticleCounts, Outlet
 
 from .common import event_record
 
@@ -97,6 +97,9 @@ def article_create(*, parsed: ParsedArticle, outlet: Outlet, user=None) -> Artic
                 removed_lines=parsed.removed_lines,
                 content_hash=digest,
                 imported_by=user if getattr(user, "is_authenticated", False) else None,
+            )
+            ArticleCounts.objects.create(
+                article=article, outlet=outlet, state=article.state, published=article.published
             )
             event_record(
                 actor=user,

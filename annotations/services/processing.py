@@ -26,6 +26,7 @@ from annotations import prepass
 from annotations.models import Article, ArticleState, Attribution, Origin, ReviewState, Sentence
 
 from .common import event_record
+from .counts import article_counts_refresh
 
 BATCH = 32
 
@@ -248,6 +249,7 @@ def article_store_proposal(*, article: Article, proposal: prepass.ArticleProposa
             processed_at=now,
             updated_at=now,
         )
+        article_counts_refresh(article_ids=[article.pk])
         event_record(
             actor=None,
             article_id=article.pk,

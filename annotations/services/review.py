@@ -30,6 +30,7 @@ from annotations.models import (
     SourceType,
 )
 
+from .counts import article_counts_refresh
 from .common import (
     ANONYMITY_FIELDS,
     ATTRIBUTION_FIELDS,
@@ -94,6 +95,7 @@ def _save_attribution(attribution: Attribution, *, user, action: str, before: di
     attribution.save()
     attribution.refresh_from_db()
     _start_review(attribution.article)
+    article_counts_refresh(article_ids=[attribution.article_id])
     event_record(
         actor=user,
         article_id=attribution.article_id,
@@ -180,6 +182,7 @@ def sentence_label_set(*, sentence_id: int, user, version: int | None, label: st
     sentence.save()
     sentence.refresh_from_db()
     _start_review(sentence.article)
+    article_counts_refresh(article_ids=[sentence.article_id])
     event_record(
         actor=user,
         article_id=sentence.article_id,
@@ -234,6 +237,7 @@ def article_undo_last(*, article_id: int, user) -> Event:
         obj.save()
         obj.refresh_from_db()
         after = snap(obj)
+    article_counts_refresh(article_ids=[article_id])
     return event_record(
         actor=user,
         article_id=article_id,
@@ -275,6 +279,7 @@ def article_mark_reviewed(*, article_id: int, user, version: int | None = None) 
     article.version = F("version") + 1
     article.save()
     article.refresh_from_db()
+    article_counts_refresh(article_ids=[article.pk])
     event_record(
         actor=user,
         article_id=article.pk,
