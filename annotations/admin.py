@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.db.models import Count
 
+from annotations import services
 from annotations.models import Article, Attribution, Event, Outlet, Sentence
 
 
@@ -63,6 +64,10 @@ class ArticleAdmin(admin.ModelAdmin):
         "version",
     ]
     inlines = [SentenceInline]
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        services.article_counts_refresh(article_ids=[obj.pk])  # outlet, state or date may have changed
 
 
 @admin.register(Sentence)
