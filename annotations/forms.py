@@ -36,7 +36,10 @@ class AttributionCorrectForm(VersionForm):
     anon_descriptor = forms.CharField(max_length=200, required=False, label="Descriptor")
     anon_seniority = forms.ChoiceField(choices=_blank(Seniority.choices), required=False, label="Seniority")
     anon_number = forms.RegexField(
-        regex=r"^(one|several|[0-9]+)$", max_length=10, required=False, label="Number",
+        regex=r"^(one|several|[0-9]+)$",
+        max_length=10,
+        required=False,
+        label="Number",
         error_messages={"invalid": 'Use "one", "several" or a whole number.'},
     )
     anon_specificity = forms.ChoiceField(choices=_blank(Specificity.choices), required=False, label="Specificity")
@@ -76,7 +79,12 @@ class AttributionCorrectForm(VersionForm):
 class AttributionAddForm(forms.Form):
     """A span selected in the body: a new attribution, or a span added to an existing one (``target``)."""
 
-    ROLE_CHOICES = [("source", "Source"), ("cue", "Cue"), ("content", "Content"), ("anon_justification", "Why anonymous")]
+    ROLE_CHOICES = [
+        ("source", "Source"),
+        ("cue", "Cue"),
+        ("content", "Content"),
+        ("anon_justification", "Why anonymous"),
+    ]
 
     start = forms.IntegerField(min_value=0)
     end = forms.IntegerField(min_value=1)
@@ -156,6 +164,7 @@ class ArticleAssignForm(forms.Form):
 
 IMPORT_MAX_FILE_BYTES = 5 * 1024 * 1024
 IMPORT_MAX_FILES = 20
+IMPORT_MAX_TOTAL_BYTES = 20 * 1024 * 1024
 IMPORT_MAX_PASTE_CHARS = 500_000
 IMPORT_EXTENSIONS = sorted(EXTENSIONS)
 
@@ -203,8 +212,8 @@ class ImportForm(forms.Form):
         required=False,
         max_length=200,
         widget=forms.TextInput(attrs={"list": "outlet-names", "autocomplete": "off"}),
-        help_text="Needed for pasted text unless it names the outlet (“Discover more from …”); for files, used "
-        "when a record has no outlet of its own.",
+        help_text="The outlet of the pasted text and of .txt/.html files (overrides one recognised in the text), "
+        "and of .jsonl/.csv records that name none. Leave empty to recognise it (“Discover more from …”).",
     )
     files = MultipleFileField(
         label="Files",
@@ -233,6 +242,9 @@ class ImportForm(forms.Form):
                     f"{upload.name} is {_size(upload.size)}; files may be at most {_size(IMPORT_MAX_FILE_BYTES)}. "
                     "Split it into smaller files."
                 )
+        total = sum(upload.size for upload in files)
+        if not errors and total > IMPORT_MAX_TOTAL_BYTES:
+            errors.append(f"The files come to {_size(total)}; upload at most {_size(IMPORT_MAX_TOTAL_BYTES)} at once.")
         if errors:
             raise forms.ValidationError(errors)
         return files

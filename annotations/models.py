@@ -13,7 +13,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, F, Q
-from django.db.models.functions import Length
+from django.db.models.functions import Coalesce, Length
 from django.urls import reverse
 from django.utils import timezone
 
@@ -268,7 +268,8 @@ class AttributionQuerySet(models.QuerySet["Attribution"]):
         return self.filter(review_state=ReviewState.PROPOSED)
 
     def in_reading_order(self) -> AttributionQuerySet:
-        return self.order_by("cue_start", "source_start", "id")
+        """By where they stand in the text: the cue, or the source when there is no cue (same on every database)."""
+        return self.order_by(Coalesce("cue_start", "source_start"), "source_start", "id")
 
     def for_review(self) -> AttributionQuerySet:
         return self.select_related("reviewed_by").in_reading_order()

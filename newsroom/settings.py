@@ -156,6 +156,10 @@ STORAGES = {
     },
 }
 
+# In development and tests whitenoise serves straight from the finders (no collectstatic needed).
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
+WHITENOISE_AUTOREFRESH = DEBUG or TESTING
+
 # A strict policy: no inline script or style, nothing from another origin.
 SECURE_CSP = {
     "default-src": ["'self'"],

@@ -4,8 +4,8 @@ Split by area (imports, processing, review) once the module passed ~400 lines;
 import from here: ``from annotations import services``.
 """
 
-from .counts import article_counts_rebuild, article_counts_refresh
 from .common import ConflictError, StaleVersionError, event_record
+from .counts import article_counts_rebuild, article_counts_refresh
 from .imports import ImportSummary, article_create, articles_import, content_hash, outlet_get_or_create
 from .processing import (
     ProcessSummary,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 
 from annotations.models import (
     Article,
@@ -89,3 +90,53 @@ def article_counts_rebuild(*, on_chunk: Callable[[int], None] | None = None) -> 
         if on_chunk:
             on_chunk(min(offset + CHUNK, len(ids)))
     return len(ids)
+
+
+def attribution_part(snapshot: Mapping[str, Any] | None) -> dict[str, int]:
+    """What one attribution (as snapshotted for the event log) adds to its article's counts."""
+    if not snapshot:
+        return {}
+    state = snapshot.get("review_state")
+    prefix = "d" if state in KEPT_STATES else "p" if state == ReviewState.PROPOSED else None
+    if prefix is None:
+        return {}
+    source_type = snapshot.get("source_type")
+    anonymous = source_type == SourceType.ANONYMOUS
+    return {
+        f"{prefix}_total": 1,
+        f"{prefix}_anonymous": int(anonymous),
+        f"{prefix}_justified": int(anonymous and snapshot.get("anon_justification_start") is not None),
+        f"{prefix}_bare": int(anonymous and snapshot.get("anon_specificity") == "bare"),
+        f"{prefix}_via": int(bool(snapshot.get("via"))),
+        f"{prefix}_named": int(source_type in (SourceType.NAMED_PERSON, SourceType.NAMED_ORGANIZATION)),
+    }
+
+
+def sentence_part(label: str | None) -> dict[str, int]:
+    return {
+        "claims": int(label in (SentenceLabel.SOURCED, SentenceLabel.UNSOURCED_CLAIM)),
+        "unsourced": int(label == SentenceLabel.UNSOURCED_CLAIM),
+    }
+
+
+def article_counts_apply(
+    *,
+    article_id: int,
+    before: Mapping[str, int] | None = None,
+    after: Mapping[str, int] | None = None,
+    state: str | None = None,
+) -> None:
+    """Move one article's counts by the difference one write made: a single UPDATE.
+
+    Falls back to a full refresh when the article has no counts row yet.
+    """
+    before, after = before or {}, after or {}
+    updates: dict[str, Any] = {}
+    for name in before.keys() | after.keys():
+        delta = after.get(name, 0) - before.get(name, 0)
+        if delta:
+            updates[name] = F(name) + delta
+    if state:
+        updates["state"] = state
+    if updates and not ArticleCounts.objects.filter(article_id=article_id).update(**updates):
+        article_counts_refresh(article_ids=[article_id])

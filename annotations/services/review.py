@@ -30,7 +30,6 @@ from annotations.models import (
     SourceType,
 )
 
-from .counts import article_counts_refresh
 from .common import (
     ANONYMITY_FIELDS,
     ATTRIBUTION_FIELDS,
@@ -43,20 +42,30 @@ from .common import (
     event_record,
     sentence_snapshot,
 )
+from .counts import article_counts_apply, attribution_part, sentence_part
 
 UNDOABLE = {"confirm", "reject", "correct", "add", "label", "label_confirm"}
 
 
 def _lock_attribution(attribution_id: int) -> Attribution:
-    return Attribution.objects.select_for_update().select_related("article").get(pk=attribution_id)
+    # The article comes along (state, body length) without its texts.
+    return (
+        Attribution.objects.select_for_update(of=("self",))
+        .select_related("article")
+        .defer("article__body", "article__raw", "article__removed_lines")
+        .get(pk=attribution_id)
+    )
 
 
-def _start_review(article: Article) -> None:
+def _start_review(article: Article) -> str | None:
+    """The first decision moves a pre-passed article into review; returns the new state if it moved."""
     if article.state == ArticleState.PREPASSED:
         Article.objects.filter(pk=article.pk, state=ArticleState.PREPASSED).update(
             state=ArticleState.IN_REVIEW, updated_at=timezone.now()
         )
         article.state = ArticleState.IN_REVIEW
+        return article.state
+    return None
 
 
 def _validate_attribution(attribution: Attribution) -> None:
@@ -88,14 +97,19 @@ def _decide(attribution: Attribution, user, state: str) -> None:
     attribution.review_state = state
     attribution.reviewed_by = user
     attribution.reviewed_at = timezone.now()
-    attribution.version = F("version") + 1
+    if attribution.pk is not None:
+        attribution.version += 1  # safe in Python: the row is locked (select_for_update)
 
 
 def _save_attribution(attribution: Attribution, *, user, action: str, before: dict | None) -> Attribution:
     attribution.save()
-    attribution.refresh_from_db()
-    _start_review(attribution.article)
-    article_counts_refresh(article_ids=[attribution.article_id])
+    after = attribution_snapshot(attribution)
+    article_counts_apply(
+        article_id=attribution.article_id,
+        before=attribution_part(before),
+        after=attribution_part(after),
+        state=_start_review(attribution.article),
+    )
     event_record(
         actor=user,
         article_id=attribution.article_id,
@@ -103,7 +117,7 @@ def _save_attribution(attribution: Attribution, *, user, action: str, before: di
         object_id=attribution.pk,
         action=action,
         before=before,
-        after=attribution_snapshot(attribution),
+        after=after,
     )
     return attribution
 
@@ -167,7 +181,12 @@ def attribution_add(*, article_id: int, user, fields: Mapping[str, Any]) -> Attr
 def sentence_label_set(*, sentence_id: int, user, version: int | None, label: str) -> Sentence:
     if label not in SentenceLabel.values:
         raise ValidationError({"label": f"Unknown sentence label {label!r}."})
-    sentence = Sentence.objects.select_for_update().select_related("article").get(pk=sentence_id)
+    sentence = (
+        Sentence.objects.select_for_update(of=("self",))
+        .select_related("article")
+        .defer("article__body", "article__raw", "article__removed_lines")
+        .get(pk=sentence_id)
+    )
     check_version(sentence, version)
     before = sentence_snapshot(sentence)
     if label == sentence.proposed_label and sentence.label_origin == Origin.PREPASS:
@@ -178,11 +197,14 @@ def sentence_label_set(*, sentence_id: int, user, version: int | None, label: st
     sentence.review_state = state
     sentence.reviewed_by = user
     sentence.reviewed_at = timezone.now()
-    sentence.version = F("version") + 1
+    sentence.version += 1  # the row is locked
     sentence.save()
-    sentence.refresh_from_db()
-    _start_review(sentence.article)
-    article_counts_refresh(article_ids=[sentence.article_id])
+    article_counts_apply(
+        article_id=sentence.article_id,
+        before=sentence_part(before["label"]),
+        after=sentence_part(label),
+        state=_start_review(sentence.article),
+    )
     event_record(
         actor=user,
         article_id=sentence.article_id,
@@ -233,11 +255,15 @@ def article_undo_last(*, article_id: int, user) -> Event:
         after = None
     else:
         _restore(obj, last.before, fields)
-        obj.version = F("version") + 1
+        obj.version += 1  # the row is locked
         obj.save()
-        obj.refresh_from_db()
         after = snap(obj)
-    article_counts_refresh(article_ids=[article_id])
+    if last.object_type == "attribution":
+        article_counts_apply(article_id=article_id, before=attribution_part(current), after=attribution_part(after))
+    else:
+        article_counts_apply(
+            article_id=article_id, before=sentence_part(current["label"]), after=sentence_part(after["label"])
+        )
     return event_record(
         actor=user,
         article_id=article_id,
@@ -279,7 +305,7 @@ def article_mark_reviewed(*, article_id: int, user, version: int | None = None) 
     article.version = F("version") + 1
     article.save()
     article.refresh_from_db()
-    article_counts_refresh(article_ids=[article.pk])
+    article_counts_apply(article_id=article.pk, state=article.state)
     event_record(
         actor=user,
         article_id=article.pk,

@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.http import HttpResponseClientRedirect, push_url
 from django_htmx.middleware import HtmxDetails
 
 from annotations import services
@@ -91,6 +91,7 @@ def _state_counts(queryset: QuerySet[Article]) -> dict[str, Any]:
         **{state.value: Count("pk", filter=Q(state=state.value)) for state in ArticleState},
     )
     counts["by_state"] = [(state.value, state.label, counts[state.value]) for state in ArticleState]
+    counts["present"] = [row for row in counts["by_state"] if row[2]]
     return counts
 
 
@@ -100,7 +101,10 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
     queue = _open_counts(
         Article.objects.filter(assignee=request.user).exclude(state=ArticleState.REVIEWED).select_related("outlet")
     ).order_by("lease_expires_at", "pk")
-    context = {"queue": queue, "counts": _state_counts(Article.objects.all()), "now": timezone.now()}
+    context = {"queue": queue, "now": timezone.now()}
+    if _fragment(request):  # the queue refreshes itself now and then: others take and finish articles
+        return _vary(TemplateResponse(request, "home.html#queue", context))
+    context["counts"] = _state_counts(Article.objects.all())
     return _vary(TemplateResponse(request, "home.html", context))
 
 
@@ -166,22 +170,28 @@ def articles(request: HtmxHttpRequest) -> HttpResponse:
     counts = _state_counts(matching)
     paginator = CountedPaginator(_article_rows(matching), ARTICLES_PER_PAGE, count=counts["total"])
     page = paginator.get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    # the filters that are set, for the pager links and the address bar (no "?q=&state=&..." noise)
+    query = QueryDict(mutable=True)
+    for key, values in request.GET.lists():
+        if key != "page" and key in form.fields:
+            query.setlist(key, [v for v in values if v.strip()])
+    clean_query = query.copy()
+    if page.number > 1:
+        clean_query["page"] = str(page.number)
+    here = reverse("articles") + (f"?{clean_query.urlencode()}" if clean_query else "")
     standards = is_standards(request.user)
     context = {
         "form": form,
         "page": page,
         "counts": counts,
         "query": query.urlencode(),
-        "here": request.get_full_path(),
+        "here": here,
         "can_assign": standards,
         "assignees": users if standards else [],
     }
-    template_name = "articles.html"
     if _fragment(request):
-        template_name += "#results"
-    return _vary(TemplateResponse(request, template_name, context))
+        return _vary(push_url(TemplateResponse(request, "articles.html#results", context), here))
+    return _vary(TemplateResponse(request, "articles.html", context))
 
 
 @require_POST
@@ -200,8 +210,13 @@ def article_assign(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     message = f"“{article}” is now assigned to {assignee.get_username() if assignee else 'nobody'}."
     if request.htmx:
         row = _article_rows(Article.objects.filter(pk=article.pk)).get()
-        context = {"article": row, "can_assign": True, "assignees": list(staff_users()), "here": back,
-                   "row_message": message}  # fmt: skip
+        context = {
+            "article": row,
+            "can_assign": True,
+            "assignees": list(staff_users()),
+            "here": back,
+            "row_message": message,
+        }
         return _vary(TemplateResponse(request, "articles.html#row", context))
     messages.success(request, message)
     return HttpResponseRedirect(back)
@@ -247,7 +262,7 @@ def _merge(summaries: list[services.ImportSummary]) -> services.ImportSummary:
 @standards_required
 def import_articles(request: HtmxHttpRequest) -> HttpResponse:
     """Store the articles and queue their pre-pass; the result page follows its progress."""
-    form = ImportForm(request.POST or None, request.FILES or None)
+    form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
     if request.method == "POST" and form.is_valid():
         outlet = form.cleaned_data["outlet"].strip() or None
         summaries = []
@@ -322,7 +337,8 @@ def import_batch(request: HtmxHttpRequest, token: str) -> HttpResponse:
 # --- history ---------------------------------------------------------------------------
 
 USER_FIELDS = {"assignee", "assignee_id", "reviewed_by", "reviewed_by_id", "actor"}
-QUIET_FIELDS = {"version", "undid"}
+QUIET_FIELDS = {"version", "undid", "reviewed_at"}
+SPAN_ROLES = ("source", "cue", "content", "anon_justification")
 
 
 @dataclass
@@ -332,15 +348,40 @@ class Change:
     after: Any
 
 
-def _changes(event: Event, users: dict[int, str]) -> list[Change]:
-    """The fields an event changed, before → after (all of ``after`` when there was no before)."""
+def _span_text(body: str, span: tuple[Any, Any]) -> str | None:
+    start, end = span
+    if not isinstance(start, int) or not isinstance(end, int):
+        return None
+    text = body[start:end]
+    if len(text) > 80:
+        text = text[:38] + " … " + text[-38:]
+    return f"{start}–{end} “{text}”"
+
+
+def _changes(event: Event, users: dict[int, str], body: str = "") -> list[Change]:
+    """The fields an event changed, before → after (all of ``after`` when there was no before).
+
+    Span edges are shown as one change with the text they cover; user ids as usernames.
+    """
     before, after = event.before or {}, event.after or {}
     if not isinstance(before, dict) or not isinstance(after, dict):
         return [Change("value", before, after)]
     out = []
+    done: set[str] = set()
     for name in dict.fromkeys([*before, *after]):
+        if name in done or name in QUIET_FIELDS:
+            continue
+        role = next((r for r in SPAN_ROLES if name in (f"{r}_start", f"{r}_end")), None)
+        if role:
+            keys = (f"{role}_start", f"{role}_end")
+            done.update(keys)
+            old_span, new_span = tuple(before.get(k) for k in keys), tuple(after.get(k) for k in keys)
+            if old_span != new_span:
+                label = role.removeprefix("anon_") + " span"
+                out.append(Change(label, _span_text(body, old_span), _span_text(body, new_span)))
+            continue
         old, new = before.get(name), after.get(name)
-        if old == new or name in QUIET_FIELDS:
+        if old == new:
             continue
         if name in USER_FIELDS:
             old = users.get(old, old) if isinstance(old, int) else old
@@ -365,13 +406,13 @@ def _user_names(events: list[Event]) -> dict[int, str]:
 @editor_required
 def article_history(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     article = get_object_or_404(
-        Article.objects.select_related("outlet").only("pk", "title", "outlet__name", "state"), pk=pk
+        Article.objects.select_related("outlet").only("pk", "title", "body", "outlet__name", "state"), pk=pk
     )
     paginator = Paginator(Event.objects.for_article(article.pk), EVENTS_PER_PAGE)
     page: Page = paginator.get_page(request.GET.get("page"))
     events = list(page.object_list)
     users = _user_names(events)
-    rows = [(event, _changes(event, users)) for event in events]
+    rows = [(event, _changes(event, users, article.body)) for event in events]
     context = {"article": article, "page": page, "rows": rows}
     template_name = "history.html"
     if _fragment(request):

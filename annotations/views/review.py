@@ -19,8 +19,10 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
@@ -35,12 +37,13 @@ from annotations.models import (
     Article,
     ArticleState,
     Attribution,
-    Event,
     QuoteKind,
     ReviewState,
+    Seniority,
     Sentence,
     SentenceLabel,
     SourceType,
+    Specificity,
 )
 from annotations.permissions import editor_required
 from annotations.roles import is_standards
@@ -48,6 +51,7 @@ from annotations.roles import is_standards
 TEMPLATE = "review.html"
 SPAN_ROLES = ("source", "cue", "content", "anon_justification")
 ROLE_CLASS = {"source": "r-src", "cue": "r-cue", "content": "r-con", "anon_justification": "r-why"}
+PAGE_DEFERRED = ("proposal", "pipeline", "pipeline_version", "created_at", "updated_at", "reviewed_at")
 CHECK_BELOW = 0.5  # proposals less sure than this are flagged "check"
 LABEL_KEYS = [  # (value, text, key, short)
     (SentenceLabel.SOURCED, SentenceLabel.SOURCED.label, "1", "Sourced"),
@@ -92,29 +96,39 @@ def _attribution_for_action(request: HttpRequest, pk: int) -> Attribution:
 # --- highlighting: the body as sentences of non-overlapping marked segments ----------------
 
 
-def _intervals(attributions: Iterable[Attribution]) -> list[tuple[int, int, str, Attribution]]:
+# role classes for each combination of covering roles (a bit per role, in SPAN_ROLES order)
+_ROLE_CLASSES = [
+    " ".join(ROLE_CLASS[role] for bit, role in enumerate(SPAN_ROLES) if mask & (1 << bit)) for mask in range(16)
+]
+
+
+def _intervals(attributions: Iterable[Attribution]) -> list[tuple[int, int, int, int, str]]:
+    """(start, end, role bit, attribution id, source type) for every span of every attribution that stands."""
     out = []
     for a in attributions:
         if a.review_state == ReviewState.REJECTED:
             continue
-        for role in SPAN_ROLES:
+        for bit, role in enumerate(SPAN_ROLES):
             start, end = getattr(a, f"{role}_start"), getattr(a, f"{role}_end")
             if start is not None and end is not None and start < end:
-                out.append((start, end, role, a))
+                out.append((start, end, 1 << bit, a.pk, a.source_type))
     return out
 
 
-def _segment_html(text: str, start: int, active: list[tuple[int, int, str, Attribution]]) -> str:
-    if not active:
-        return escape(text, quote=False)
-    roles = {iv[2] for iv in active}
-    sources = [iv for iv in active if iv[2] == "source"]
-    owner = (sources or active)[0][3]
-    classes = ["m", *(ROLE_CLASS[r] for r in SPAN_ROLES if r in roles), f"t-{owner.source_type}"]
-    if any(iv[0] == start for iv in sources):
-        classes.append("src-start")
-    ids = " ".join(str(pk) for pk in sorted({iv[3].pk for iv in active}))
-    return f'<mark class="{" ".join(classes)}" data-a="{ids}">{escape(text, quote=False)}</mark>'
+def _segment_html(text: str, start: int, active: Iterable[tuple[int, int, int, int, str]]) -> str:
+    mask, source_type, other_type, src_start, ids = 0, None, None, False, set()
+    for iv in active:
+        mask |= iv[2]
+        ids.add(iv[3])
+        if iv[2] == 1:  # a source span: its type colours the segment
+            source_type = source_type or iv[4]
+            src_start = src_start or iv[0] == start
+        else:
+            other_type = other_type or iv[4]
+    extra = " src-start" if src_start else ""
+    data = " ".join(map(str, sorted(ids))) if len(ids) > 1 else str(next(iter(ids)))
+    owner = source_type or other_type
+    return f'<mark class="m {_ROLE_CLASSES[mask]} t-{owner}{extra}" data-a="{data}">{escape(text, quote=False)}</mark>'
 
 
 def highlight(body: str, sentences: list[Sentence], attributions: Iterable[Attribution]) -> None:
@@ -126,22 +140,26 @@ def highlight(body: str, sentences: list[Sentence], attributions: Iterable[Attri
     opening: dict[int, list] = defaultdict(list)
     closing: dict[int, list] = defaultdict(list)
     points = set()
-    for iv in intervals:
-        opening[iv[0]].append(iv)
-        closing[iv[1]].append(iv)
-        points.update((iv[0], iv[1]))
+    for i, iv in enumerate(intervals):
+        opening[iv[0]].append(i)
+        closing[iv[1]].append(i)
+        points.add(iv[0])
+        points.add(iv[1])
     for s in sentences:
-        points.update((s.start, s.end))
+        points.add(s.start)
+        points.add(s.end)
     ordered = sorted(points)
     active: dict[int, tuple] = {}
     by_sentence = iter(sorted(sentences, key=lambda s: s.start))
     sentence = next(by_sentence, None)
     parts: list[str] = []
     for p, q in pairwise(ordered):
-        for iv in closing.get(p, ()):
-            active.pop(id(iv), None)
-        for iv in opening.get(p, ()):
-            active[id(iv)] = iv
+        if p in closing:
+            for i in closing[p]:
+                active.pop(i, None)
+        if p in opening:
+            for i in opening[p]:
+                active[i] = intervals[i]
         while sentence is not None and p >= sentence.end:
             sentence.html = mark_safe("".join(parts))  # noqa: S308 -- every piece escaped above
             parts = []
@@ -149,7 +167,8 @@ def highlight(body: str, sentences: list[Sentence], attributions: Iterable[Attri
         if sentence is None:
             break
         if p >= sentence.start:
-            parts.append(_segment_html(body[p:q], p, list(active.values())))
+            text = body[p:q]
+            parts.append(_segment_html(text, p, active.values()) if active else escape(text, quote=False))
     while sentence is not None:
         sentence.html = mark_safe("".join(parts))  # noqa: S308 -- every piece escaped above
         parts = []
@@ -175,6 +194,157 @@ def _span_range(a: Attribution | dict | None) -> tuple[int, int] | None:
     return (min(edges), max(edges)) if edges else None
 
 
+# --- the repeated markup: one sentence row, one card -------------------------------------------
+#
+# A 5,000-word article has ~250 sentence rows and ~200 cards. Rendering them with the template engine
+# cost 0.6-1 s a page (tens of thousands of nodes), so these two are built here, escaped piece by piece,
+# and the template's ``sentence`` and ``card`` partials print them. Everything else is template markup.
+
+LABEL_TEXT = {value: text for value, text, _key, _short in LABEL_KEYS}
+SOURCE_TYPE_TEXT = dict(SourceType.choices)
+REVIEW_STATE_TEXT = dict(ReviewState.choices)
+SENIORITY_TEXT = dict(Seniority.choices)
+SPECIFICITY_TEXT = dict(Specificity.choices)
+QUOTE_KIND_TEXT = dict(QuoteKind.choices)
+_PK = 987654321
+
+
+def _e(value: Any) -> str:
+    return escape(str(value), quote=True)
+
+
+def _truncate(text: str, length: int) -> str:
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
+class Markup:
+    """What every row and card of one response shares: the role's rights, the CSRF field, URL patterns."""
+
+    def __init__(self, request: HttpRequest, article: Article, *, weakest_id: int | None = None) -> None:
+        self.can_act = can_act(request.user, article)
+        self.csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{_e(get_token(request))}">'
+        self.review_url = reverse("review", args=[article.pk])
+        self.weakest_id = weakest_id
+        self._urls = {
+            name: reverse(name, args=[_PK]).split(str(_PK))
+            for name in ("review_label", "review_confirm", "review_reject", "review_card")
+        }
+
+    def url(self, name: str, pk: int) -> str:
+        prefix, suffix = self._urls[name]
+        return f"{prefix}{pk}{suffix}"
+
+    def sentence(self, s: Sentence, *, oob: bool = False, conflict: str = "") -> SafeString:
+        label = s.label or "none"
+        out = [
+            f'<div id="sentence-{s.pk}" class="sent-row lab-{_e(label)}" tabindex="-1" data-sentence="{s.pk}"',
+            ' hx-swap-oob="true">' if oob else ">",
+            conflict,
+            f'<p class="sent" data-start="{s.start}" data-end="{s.end}">{s.html}</p>',
+        ]
+        if self.can_act:
+            url = self.url("review_label", s.pk)
+            out.append(
+                f'<form class="labels" method="post" action="{url}" hx-post="{url}" hx-target="#sentence-{s.pk}" '
+                f'hx-swap="outerHTML" aria-label="Sentence label">{self.csrf}'
+                f'<input type="hidden" name="version" value="{s.version}">'
+            )
+            for value, text, key, short in LABEL_KEYS:
+                pressed = "true" if s.label == value else "false"
+                out.append(
+                    f'<button type="submit" name="label" value="{value}" data-key="{key}" class="lab lab-{value}" '
+                    f'aria-pressed="{pressed}" title="{text} ({key})">{short}</button>'
+                )
+            out.append("</form>")
+        else:
+            text = LABEL_TEXT.get(s.label, "Unlabelled")
+            out.append(f'<span class="lab lab-{_e(label)}" aria-pressed="true">{_e(text)}</span>')
+        out.append("</div>\n")
+        return mark_safe("".join(out))  # noqa: S308 -- every value escaped above
+
+    def card(
+        self, a: Attribution, *, oob: bool = False, oob_swap: str = "", conflict: str = "", editor: str = ""
+    ) -> SafeString:
+        state, kind = a.review_state, a.source_type
+        state_text, kind_text = REVIEW_STATE_TEXT.get(state, state), SOURCE_TYPE_TEXT.get(kind, kind)
+        out = [f'<div hx-swap-oob="{_e(oob_swap)}">'] if oob_swap else []
+        out.append(
+            f'<article id="attribution-{a.pk}" class="card st-{_e(state)} t-{_e(kind)}{" check" if a.check else ""}" '
+            f'tabindex="-1" data-id="{a.pk}" data-version="{a.version}" data-state="{_e(state)}" '
+            f'data-sentence="{a.sentence_id or ""}" hx-target="this" hx-swap="outerHTML" '
+            f'aria-label="Attribution {a.pk}, {_e(kind_text)}, {_e(state_text)}"'
+            f"{' hx-swap-oob="true"' if oob and not oob_swap else ''}>"
+        )
+        out.append(conflict)
+        out.append(
+            f'<header class="card-head"><span class="chip t-{_e(kind)}">{_e(kind_text)}</span> '
+            f'<span class="badge st-{_e(state)}">{_e(state_text)}</span> '
+        )
+        if a.confidence is not None:
+            low = " low" if a.check else ""
+            check = " · check" if a.check else ""
+            out.append(f'<span class="conf{low}" title="pre-pass confidence">{a.confidence:.2f}{check}</span> ')
+        if a.pk == self.weakest_id:
+            out.append('<span class="weakest">weakest</span> ')
+        out.append(f'<span class="muted num">#{a.pk}</span></header><p class="gist">')
+        if a.source_text:
+            out.append(f'<b class="g-src">{_e(a.source_text)}</b> ')
+        else:
+            out.append('<i class="muted">no source</i> ')
+        if a.cue_text:
+            out.append(f'<span class="g-cue">{_e(a.cue_text)}</span> ')
+        if a.content_text:
+            out.append(f'<q class="g-con">{_e(_truncate(a.content_text, 220))}</q>')
+        out.append("</p>")
+        if kind == SourceType.ANONYMOUS:
+            why = (
+                f"why: “{_e(_truncate(a.why_text, 120))}”"
+                if a.why_text
+                else '<span class="warn">no justification</span>'
+            )
+            out.append(
+                f'<p class="anon"><strong>Anonymous</strong>: {_e(a.anon_descriptor or "no descriptor")} · seniority '
+                f"{_e(SENIORITY_TEXT.get(a.anon_seniority, '—'))} · number {_e(a.anon_number or '—')} · "
+                f"{_e(SPECIFICITY_TEXT.get(a.anon_specificity, 'specificity —'))} · {why}</p>"
+            )
+        meta = []
+        if a.quote_kind:
+            meta.append(f"<li>{_e(QUOTE_KIND_TEXT.get(a.quote_kind, a.quote_kind))} quote</li>")
+        if a.via:
+            meta.append(f"<li>via {_e(a.via)}</li>")
+        if a.speaker_ref_id:
+            ref = a.speaker_ref_id
+            meta.append(f'<li>same speaker as <a href="#attribution-{ref}">#{ref}</a></li>')
+        if meta:
+            out.append(f'<ul class="meta muted inline-list">{"".join(meta)}</ul>')
+        if a.reviewed_by_id and a.reviewed_by:
+            out.append(f'<p class="meta muted">{_e(state_text)} by {_e(a.reviewed_by)}</p>')
+        if self.can_act:
+            confirm, reject, card = (self.url(n, a.pk) for n in ("review_confirm", "review_reject", "review_card"))
+            version = f'<input type="hidden" name="version" value="{a.version}">'
+            out.append(
+                f'<div class="actions">'
+                f'<form method="post" action="{confirm}" hx-post="{confirm}" class="inline confirm-form">{self.csrf}'
+                f'{version}<button type="submit" class="ok">Confirm <kbd>a</kbd></button></form> '
+                f'<form method="post" action="{reject}" hx-post="{reject}" class="inline reject-form">{self.csrf}'
+                f'{version}<button type="submit" class="bad">Reject <kbd>x</kbd></button></form> '
+            )
+            if editor:
+                out.append(
+                    f'<a class="button edit-link" href="{self.review_url}#attribution-{a.pk}" hx-get="{card}">'
+                    f"Close editor</a></div>{editor}"
+                )
+            else:
+                out.append(
+                    f'<a class="button edit-link" href="{self.review_url}?edit={a.pk}#attribution-{a.pk}" '
+                    f'hx-get="{card}?edit=1">Edit <kbd>e</kbd></a></div>'
+                )
+        out.append("</article>\n")
+        if oob_swap:
+            out.append("</div>")
+        return mark_safe("".join(out))  # noqa: S308 -- every value escaped above
+
+
 # --- progress -------------------------------------------------------------------------------
 
 
@@ -190,17 +360,30 @@ def _progress_from(article: Article, attributions: list[Attribution], sentences:
 
 
 def _progress_query(article: Article) -> dict[str, Any]:
-    counts = article.attributions.aggregate(
-        total=Count("pk"), open=Count("pk", filter=Q(review_state=ReviewState.PROPOSED))
+    """The counters after an action, in two queries; refreshes ``article.state`` and ``.version`` on the way."""
+
+    def count(model, **filters):
+        rows = model.objects.filter(article=OuterRef("pk"), **filters).values("article").annotate(n=Count("pk"))
+        return Coalesce(Subquery(rows.values("n")), 0)
+
+    row = (
+        Article.objects.filter(pk=article.pk)
+        .annotate(
+            total=count(Attribution),
+            open=count(Attribution, review_state=ReviewState.PROPOSED),
+            unlabelled=count(Sentence, label=""),
+        )
+        .values("state", "version", "total", "open", "unlabelled")
+        .get()
     )
+    article.state, article.version = row["state"], row["version"]
     open_ids = list(
-        article.attributions.filter(review_state=ReviewState.PROPOSED).in_reading_order().values_list("pk", flat=True)[
-            :12
-        ]
+        article.attributions.filter(review_state=ReviewState.PROPOSED)
+        .in_reading_order()
+        .values_list("pk", flat=True)[:12]
     )
-    unlabelled = article.sentences.filter(label="").count()
     return _progress_dict(
-        article, total=counts["total"], open_count=counts["open"], open_ids=open_ids, unlabelled=unlabelled
+        article, total=row["total"], open_count=row["open"], open_ids=open_ids, unlabelled=row["unlabelled"]
     )
 
 
@@ -238,8 +421,9 @@ def _base_context(request: HttpRequest, article: Article) -> dict[str, Any]:
 
 
 def _page_context(request: HttpRequest, article: Article, **extra: Any) -> dict[str, Any]:
-    sentences = list(article.sentences.order_by("index"))
-    attributions = list(article.attributions.for_review())
+    sentences = list(article.sentences.order_by("index").defer("pipeline", "pipeline_version", "reviewed_at"))
+    # the proposal as first made (JSON) and the bookkeeping columns are not shown here
+    attributions = list(article.attributions.for_review().defer(*PAGE_DEFERRED))
     highlight(article.body, sentences, attributions)
     decorate(attributions, article.body)
     open_conf = [a for a in attributions if a.review_state == ReviewState.PROPOSED and a.confidence is not None]
@@ -258,9 +442,20 @@ def _page_context(request: HttpRequest, article: Article, **extra: Any) -> dict[
         "body_plain": not sentences,
     }
     edit_errors = extra.pop("edit_errors", None)
+    markup = Markup(request, article, weakest_id=weakest)
+    # joined here: one template variable for all rows is much cheaper than a partial per row
+    context["sentences_html"] = mark_safe("".join(markup.sentence(s) for s in sentences))  # noqa: S308
+    options, cards = [], []
     for a in attributions:
+        editor = ""
         if a.pk == edit_id and context["can_act"]:
             _open_editor(a, edit_errors)
+            editor = _editor_html(request, a)
+        cards.append(markup.card(a, editor=editor))
+        label = _truncate(a.source_text or a.cue_text, 40)
+        options.append(f'<option value="{a.pk}">{_e(label)}</option>')
+    context["attribution_options"] = mark_safe("".join(options))  # noqa: S308 -- escaped above
+    context["cards_html"] = mark_safe("".join(cards))  # noqa: S308 -- escaped by Markup
     context.update(extra)
     return context
 
@@ -291,8 +486,15 @@ def _sentences_between(article: Article, ranges: Iterable[tuple[int, int] | None
     lo, hi = min(r[0] for r in ranges), max(r[1] for r in ranges)
     sentences = list(article.sentences.filter(end__gt=lo, start__lt=hi).order_by("index"))
     if sentences:
-        live = article.attributions.exclude(review_state=ReviewState.REJECTED).only(
-            "pk", "article_id", "source_type", "review_state",
+        lo, hi = sentences[0].start, sentences[-1].end
+        overlapping = Q()
+        for role in SPAN_ROLES:
+            overlapping |= Q(**{f"{role}_start__lt": hi, f"{role}_end__gt": lo})
+        live = (article.attributions.filter(overlapping).exclude(review_state=ReviewState.REJECTED)).only(
+            "pk",
+            "article_id",
+            "source_type",
+            "review_state",
             *(f"{role}_{edge}" for role in SPAN_ROLES for edge in ("start", "end")),
         )
         highlight(article.body, sentences, live)
@@ -300,8 +502,12 @@ def _sentences_between(article: Article, ranges: Iterable[tuple[int, int] | None
 
 
 def _fragments(
-    request: HttpRequest, base: dict[str, Any], parts: list[tuple[str, dict[str, Any]]], *,
-    status: int = 200, trigger: dict | None = None,
+    request: HttpRequest,
+    base: dict[str, Any],
+    parts: list[tuple[str, dict[str, Any]]],
+    *,
+    status: int = 200,
+    trigger: dict | None = None,
 ) -> HttpResponse:
     html = "".join(render_to_string(f"{TEMPLATE}#{name}", {**base, **ctx}, request=request) for name, ctx in parts)
     response = HttpResponse(html, status=status)
@@ -311,13 +517,48 @@ def _fragments(
     return response
 
 
-def _card_ctx(a: Attribution, article: Article, **extra: Any) -> dict[str, Any]:
+def _conflict_html(request: HttpRequest, conflict: dict | None) -> str:
+    if not conflict:
+        return ""
+    return render_to_string(f"{TEMPLATE}#conflict", {"conflict": conflict}, request=request)
+
+
+def _editor_html(request: HttpRequest, a: Attribution) -> str:
+    form = getattr(a, "edit_form", None)
+    if form is None:
+        return ""
+    return render_to_string(f"{TEMPLATE}#edit_form", {"attribution": a, "form": form}, request=request)
+
+
+def _card_part(
+    request: HttpRequest,
+    a: Attribution,
+    article: Article,
+    *,
+    oob: bool = False,
+    oob_swap: str = "",
+    conflict: dict | None = None,
+) -> tuple[str, dict[str, Any]]:
     decorate([a], article.body)
-    return {"attribution": a, **extra}
+    a.card_html = Markup(request, article).card(
+        a, oob=oob, oob_swap=oob_swap, conflict=_conflict_html(request, conflict), editor=_editor_html(request, a)
+    )
+    return ("card", {"attribution": a})
 
 
-def _sentence_parts(sentences: list[Sentence], *, oob: bool = True) -> list[tuple[str, dict]]:
-    return [("sentence", {"sentence": s, "oob": oob}) for s in sentences]
+def _sentence_parts(
+    request: HttpRequest,
+    article: Article,
+    sentences: list[Sentence],
+    *,
+    oob: bool = True,
+    conflict: dict | None = None,
+) -> list[tuple[str, dict]]:
+    markup = Markup(request, article)
+    conflict_html = _conflict_html(request, conflict)
+    for s in sentences:
+        s.row_html = markup.sentence(s, oob=oob, conflict=conflict_html)
+    return [("sentence", {"sentence": s}) for s in sentences]
 
 
 def _conflict(exc: services.StaleVersionError) -> dict[str, Any]:
@@ -372,37 +613,46 @@ def attribution_card(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if editing:
         _open_editor(attribution)
     base = _base_context(request, article)
-    return _fragments(request, base, [("card", _card_ctx(attribution, article))])
+    return _fragments(request, base, [_card_part(request, attribution, article)])
 
 
 # --- attribution actions --------------------------------------------------------------------
 
 
 def _after_attribution_change(
-    request: HtmxHttpRequest, article: Article, pk: int, *, old_range: tuple[int, int] | None, action: str,
-    message: str, keep_editing: bool = False,
+    request: HtmxHttpRequest,
+    article: Article,
+    pk: int,
+    *,
+    old_range: tuple[int, int] | None,
+    action: str,
+    message: str,
+    keep_editing: bool = False,
+    attribution: Attribution | None = None,
+    redraw_sentences: bool = True,
 ) -> HttpResponse:
     if not request.htmx:
         messages.success(request, message)
         return _redirect(article, f"attribution-{pk}", f"edit={pk}" if keep_editing else "")
-    attribution = Attribution.objects.for_review().get(pk=pk)
+    if attribution is not None and attribution.reviewed_by_id == request.user.pk:
+        attribution.reviewed_by = request.user  # as the service left it: no need to read it again
+    else:
+        attribution = Attribution.objects.for_review().get(pk=pk)
     if keep_editing:
         _open_editor(attribution)
-    article.refresh_from_db(fields=["state", "version"])
+    progress = _progress_query(article)
     base = _base_context(request, article)
-    sentences = _sentences_between(article, [old_range, _span_range(attribution)])
+    sentences = _sentences_between(article, [old_range, _span_range(attribution)]) if redraw_sentences else []
     parts = [
-        ("card", _card_ctx(attribution, article)),
-        *_sentence_parts(sentences),
-        ("progress", {"progress": _progress_query(article), "oob": True}),
+        _card_part(request, attribution, article),
+        *_sentence_parts(request, article, sentences),
+        ("progress", {"progress": progress, "oob": True}),
     ]
     trigger = {"attribution-changed": {"id": pk, "state": attribution.review_state, "action": action}}
     return _fragments(request, base, parts, trigger=trigger)
 
 
-def _stale_attribution(
-    request: HtmxHttpRequest, article: Article, exc: services.StaleVersionError
-) -> HttpResponse:
+def _stale_attribution(request: HtmxHttpRequest, article: Article, exc: services.StaleVersionError) -> HttpResponse:
     """409: nothing written; show the attribution as it now is and who changed it."""
     conflict = _conflict(exc)
     pk = exc.obj.pk
@@ -412,8 +662,8 @@ def _stale_attribution(
     base = _base_context(request, article)
     sentences = _sentences_between(article, [_span_range(attribution)])
     parts = [
-        ("card", _card_ctx(attribution, article, conflict=conflict)),
-        *_sentence_parts(sentences),
+        _card_part(request, attribution, article, conflict=conflict),
+        *_sentence_parts(request, article, sentences),
         ("progress", {"progress": _progress_query(article), "oob": True}),
     ]
     trigger = {"attribution-conflict": {"id": pk, "by": conflict["by"], "state": attribution.review_state}}
@@ -427,7 +677,7 @@ def _invalid_card(request: HtmxHttpRequest, article: Article, attribution: Attri
     attribution = Attribution.objects.for_review().get(pk=attribution.pk)
     _open_editor(attribution, form)
     base = _base_context(request, article)
-    return _fragments(request, base, [("card", _card_ctx(attribution, article))], status=422)
+    return _fragments(request, base, [_card_part(request, attribution, article)], status=422)
 
 
 def _decision(request: HtmxHttpRequest, pk: int, service: Callable[..., Attribution], action: str) -> HttpResponse:
@@ -437,13 +687,22 @@ def _decision(request: HtmxHttpRequest, pk: int, service: Callable[..., Attribut
     if not form.is_valid() or form.cleaned_data["version"] is None:
         return HttpResponse("The form must carry the version you saw.", status=400)
     old_range = _span_range(attribution)
+    # the marks in the text only change when the attribution leaves or comes back from "rejected"
+    redraw = action == "reject" or attribution.review_state == ReviewState.REJECTED
     try:
         updated = service(attribution_id=pk, user=request.user, version=form.cleaned_data["version"])
     except services.StaleVersionError as exc:
         return _stale_attribution(request, article, exc)
     label = "Confirmed" if action == "confirm" else "Rejected"
     return _after_attribution_change(
-        request, article, updated.pk, old_range=old_range, action=action, message=f"{label} attribution {pk}."
+        request,
+        article,
+        updated.pk,
+        old_range=old_range,
+        action=action,
+        message=f"{label} attribution {pk}.",
+        attribution=updated,
+        redraw_sentences=redraw,
     )
 
 
@@ -521,8 +780,13 @@ def attribution_correct(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         _form_errors(form, exc)
         return _invalid_card(request, article, attribution, form)
     return _after_attribution_change(
-        request, article, pk, old_range=old_range, action="correct",
-        message=f"Corrected attribution {pk}.", keep_editing=bool(nudge),
+        request,
+        article,
+        pk,
+        old_range=old_range,
+        action="correct",
+        message=f"Corrected attribution {pk}.",
+        keep_editing=bool(nudge),
     )
 
 
@@ -564,22 +828,21 @@ def attribution_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         return _redirect(article, f"attribution-{new_pk}")
     attribution = Attribution.objects.for_review().get(pk=new_pk)
     base = _base_context(request, article)
-    card = _card_ctx(attribution, article, oob=True)
+    oob_swap = ""
     if target is None:
         ids = list(article.attributions.in_reading_order().values_list("pk", flat=True))
         position = ids.index(new_pk)
         following = ids[position + 1] if position + 1 < len(ids) else None
-        card["oob_swap"] = f"beforebegin:#attribution-{following}" if following else "beforeend:#cards"
+        oob_swap = f"beforebegin:#attribution-{following}" if following else "beforeend:#cards"
         ranges = [_span_range(attribution)]
         trigger = {"attribution-added": {"id": new_pk, "state": attribution.review_state}}
     else:
         ranges = [old_range, _span_range(attribution)]
         trigger = {"attribution-changed": {"id": new_pk, "state": attribution.review_state, "action": "correct"}}
-    article.refresh_from_db(fields=["state", "version"])
     parts = [
         ("add_panel", {"add_form": AttributionAddForm(auto_id="add_%s"), "added": attribution}),
-        ("card", card),
-        *_sentence_parts(_sentences_between(article, ranges)),
+        _card_part(request, attribution, article, oob=True, oob_swap=oob_swap),
+        *_sentence_parts(request, article, _sentences_between(article, ranges)),
         ("progress", {"progress": _progress_query(article), "oob": True}),
     ]
     return _fragments(request, base, parts, trigger=trigger)
@@ -609,12 +872,11 @@ def sentence_label(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             return _full_page(request, article, status=409, conflict=conflict, conflict_anchor=f"sentence-{pk}")
         messages.success(request, "Sentence label saved.")
         return _redirect(article, f"sentence-{pk}")
-    article.refresh_from_db(fields=["state", "version"])
     sentences = _sentences_between(article, [(sentence.start, sentence.end)])
     base = _base_context(request, article)
     fresh = next(s for s in sentences if s.pk == pk)
     parts = [
-        ("sentence", {"sentence": fresh, "conflict": conflict}),
+        *_sentence_parts(request, article, [fresh], oob=False, conflict=conflict),
         ("progress", {"progress": _progress_query(article), "oob": True}),
     ]
     if conflict:
@@ -643,7 +905,6 @@ def undo(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if not request.htmx:
         messages.success(request, "Undone.")
         return _redirect(article, anchor)
-    article.refresh_from_db(fields=["state", "version"])
     base = _base_context(request, article)
     parts: list[tuple[str, dict]] = [("progress", {"progress": _progress_query(article), "notice": "Undone."})]
     state = None
@@ -652,14 +913,14 @@ def undo(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         if attribution is None:
             parts.append(("card_gone", {"gone_id": event.object_id}))
         else:
-            parts.append(("card", _card_ctx(attribution, article, oob=True)))
+            parts.append(_card_part(request, attribution, article, oob=True))
             state = attribution.review_state
         ranges = [_span_range(event.before), _span_range(attribution)]
     else:
         sentence = Sentence.objects.get(pk=event.object_id)
         ranges = [(sentence.start, sentence.end)]
         state = sentence.label
-    parts.extend(_sentence_parts(_sentences_between(article, ranges)))
+    parts.extend(_sentence_parts(request, article, _sentences_between(article, ranges)))
     trigger = {"undone": {"object_type": event.object_type, "id": event.object_id, "state": state}}
     return _fragments(request, base, parts, trigger=trigger)
 
