@@ -1,48 +1,53 @@
 """The outlet scorecard: the per-outlet figures of taxonomy.md, computed in SQL.
 
-Every figure is a count done by the database (conditional aggregation grouped by
-outlet or by month); Python only divides and adds the Wilson 95% interval. The
-number of queries a page makes does not depend on the number of outlets or
-articles.
+Every figure is a sum done by the database over ``ArticleCounts`` (one row per
+article, kept exact by the services that write reviews: see
+``annotations/services/counts.py``), grouped by outlet or by month; Python only
+divides and adds the Wilson 95% interval. A page reads one summary row per
+article in scope, never every attribution and sentence, and the number of
+queries it makes does not depend on the number of outlets or articles. Only the
+outlet page's descriptors and examples read attributions, and only that
+outlet's.
 
 What counts (the *scope*):
 
 - by default only **reviewed** articles (``Article.state == "reviewed"``) and,
-  in them, attributions an editor confirmed, corrected or added. Rejected
-  proposals never count.
+  in them, attributions an editor confirmed, corrected or added (the ``d_*``
+  counts). Rejected proposals never count.
 - with ``include_unreviewed`` also articles the pre-pass has seen but no
   editor has finished (``prepassed``, ``in_review``) and attributions still
-  ``proposed``. Articles only imported (no pre-pass yet) never count: they have
-  nothing to count yet and would only dilute the per-article figures.
+  ``proposed`` (``d_* + p_*``). Articles only imported (no pre-pass yet) never
+  count: they have nothing to count yet and would only dilute the per-article
+  figures.
 - a date range applies to ``Article.published`` (inclusive at both ends);
   articles without a publication date drop out when a range is set.
 
 An outlet (or a month) with nothing in scope has no figures: ``None``, shown as
-"no data", never 0%.
+"no data", never 0%. Figures are computed on every request (no result cache), so
+they are always exact.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django import forms
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Lower, Trim, TruncMonth
 
 from annotations.models import (
     Article,
+    ArticleCounts,
     ArticleState,
     Attribution,
     Outlet,
     ReviewState,
-    Sentence,
-    SentenceLabel,
     SourceType,
-    Specificity,
 )
 
 Z95 = 1.959963984540054
@@ -50,8 +55,6 @@ REVIEWED_STATES = (ArticleState.REVIEWED,)
 UNREVIEWED_STATES = (ArticleState.PREPASSED, ArticleState.IN_REVIEW, ArticleState.REVIEWED)
 COUNTED_ATTRIBUTIONS = (ReviewState.CONFIRMED, ReviewState.CORRECTED, ReviewState.ADDED)
 COUNTED_WITH_PROPOSALS = (*COUNTED_ATTRIBUTIONS, ReviewState.PROPOSED)
-NAMED_TYPES = (SourceType.NAMED_PERSON, SourceType.NAMED_ORGANIZATION)
-CLAIM_LABELS = (SentenceLabel.SOURCED, SentenceLabel.UNSOURCED_CLAIM)
 TOP_DESCRIPTORS = 10
 LEANING_ARTICLES = 10
 LEANING_MIN_ATTRIBUTIONS = 3
@@ -61,6 +64,7 @@ EXAMPLES = 8
 # --- numbers -------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)
 def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, float] | None:
     """Wilson score interval for a binomial proportion; None when there is nothing to count."""
     if n <= 0:
@@ -180,18 +184,14 @@ class Scope:
         return COUNTED_WITH_PROPOSALS if self.include_unreviewed else COUNTED_ATTRIBUTIONS
 
     def articles_q(self, prefix: str = "") -> Q:
-        """Articles in scope; ``prefix`` is the path to the article ("article__", "articles__")."""
+        """Articles in scope, or their ``ArticleCounts`` rows (which copy state and date); ``prefix`` is the path
+        to the article ("article__")."""
         q = Q(**{f"{prefix}state__in": self.article_states})
         if self.date_from:
             q &= Q(**{f"{prefix}published__gte": self.date_from})
         if self.date_to:
             q &= Q(**{f"{prefix}published__lte": self.date_to})
         return q
-
-    def attributions_q(self, prefix: str = "") -> Q:
-        """Attributions in scope; ``prefix`` is the path from the model at hand to the attribution."""
-        article = "article__" if not prefix else f"{prefix}article__"
-        return Q(**{f"{prefix}review_state__in": self.attribution_states}) & self.articles_q(article)
 
     def query_params(self) -> dict[str, str]:
         params = {}
@@ -259,6 +259,11 @@ class OutletFigures:
     def has_data(self) -> bool:
         return self.articles > 0
 
+    @property
+    def proportions(self) -> list[Proportion]:
+        """The shares in the order of FIGURES (for table rows)."""
+        return [getattr(self, key) for key in FIGURE_KEYS]
+
     def as_dict(self) -> dict:
         return {
             "outlet": self.outlet.name,
@@ -274,8 +279,11 @@ class OutletFigures:
 # (attribute, label, definition) of each proportion, in the order the pages show them
 FIGURES: tuple[tuple[str, str, str], ...] = (
     ("anonymous", "Anonymous sources", "anonymous attributions of all attributions"),
-    ("articles_with_anonymous", "Articles with an anonymous source",
-     "articles with at least one anonymous attribution"),
+    (
+        "articles_with_anonymous",
+        "Articles with an anonymous source",
+        "articles with at least one anonymous attribution",
+    ),
     ("justified", "Anonymity explained", "anonymous attributions that state why anonymity was granted"),
     ("bare", "Vaguest description", "anonymous attributions described in the vaguest terms (“a source”)"),
     ("via", "Relayed second-hand", "attributions relayed via another outlet"),
@@ -292,100 +300,102 @@ DENOMINATORS = {
 }
 
 
-def _attribution_counts() -> dict:
-    anonymous = Q(source_type=SourceType.ANONYMOUS)
+COUNTED = ("total", "anonymous", "justified", "bare", "via", "named")  # the d_/p_ columns of ArticleCounts
+
+
+def _counted(scope: Scope, name: str) -> F:
+    """An article's count of ``name`` attributions in scope: ``d_<name>``, plus ``p_<name>`` with the switch."""
+    return F(f"d_{name}") + F(f"p_{name}") if scope.include_unreviewed else F(f"d_{name}")
+
+
+def _with_anonymous(scope: Scope) -> Q:
+    """``ArticleCounts`` rows of articles with at least one anonymous attribution in scope."""
+    q = Q(d_anonymous__gt=0)
+    return q | Q(p_anonymous__gt=0) if scope.include_unreviewed else q
+
+
+def _sums(scope: Scope) -> dict:
+    """Conditional sums over ``ArticleCounts`` rows in scope (every key ``n_``-prefixed: no clash with columns).
+
+    Reviewed only: the ``d_*`` columns (kept decided attributions). With the switch: ``d_* + p_*``
+    (untouched proposals too). An article "has an anonymous source" when its anonymous count is above 0.
+    """
+
     return {
-        "total": Count("id"),
-        "anonymous": Count("id", filter=anonymous),
-        "justified": Count("id", filter=anonymous & Q(anon_justification_start__isnull=False)),
-        "bare": Count("id", filter=anonymous & Q(anon_specificity=Specificity.BARE)),
-        "via": Count("id", filter=~Q(via="")),
-        "named": Count("id", filter=Q(source_type__in=NAMED_TYPES)),
+        "n_articles": Count("pk"),
+        "n_with_anonymous": Count("pk", filter=_with_anonymous(scope)),
+        **{f"n_{name}": Sum(_counted(scope, name)) for name in COUNTED},
+        "n_claims": Sum("claims"),
+        "n_unsourced": Sum("unsourced"),
     }
 
 
-def _anonymous_article_ids(scope: Scope) -> QuerySet:
-    return Attribution.objects.filter(
-        review_state__in=scope.attribution_states, source_type=SourceType.ANONYMOUS
-    ).values("article_id")
+def _counts(scope: Scope) -> QuerySet:
+    """The per-article summary rows in scope (``ArticleCounts`` copies the article's state and date)."""
+    return ArticleCounts.objects.filter(scope.articles_q())
+
+
+def _figures(outlet: Outlet, row: dict) -> OutletFigures:
+    """An outlet's figures from one row of ``_sums`` (missing keys: nothing in scope)."""
+
+    def n(key: str) -> int:
+        return row.get(f"n_{key}") or 0
+
+    total, anonymous, articles = n("total"), n("anonymous"), n("articles")
+    return OutletFigures(
+        outlet=outlet,
+        articles=articles,
+        attributions=total,
+        anonymous=Proportion(anonymous, total),
+        articles_with_anonymous=Proportion(n("with_anonymous"), articles),
+        justified=Proportion(n("justified"), anonymous),
+        bare=Proportion(n("bare"), anonymous),
+        via=Proportion(n("via"), total),
+        unsourced=Proportion(n("unsourced"), n("claims")),
+        named_per_article=Rate(n("named"), articles),
+    )
 
 
 def outlet_figures(scope: Scope, outlets: Sequence[Outlet] | None = None) -> list[OutletFigures]:
-    """The figures of every outlet (or of ``outlets``), in three queries (four with ``outlets`` None)."""
+    """The figures of every outlet (or of ``outlets``): one grouped query over ``ArticleCounts``
+    (and one for the outlets when ``outlets`` is None)."""
+    counts = _counts(scope)
     if outlets is None:
-        in_scope = scope.articles_q("articles__")
-        outlets = list(
-            Outlet.objects.order_by("name").annotate(
-                n_articles=Count("articles", filter=in_scope),
-                n_with_anonymous=Count(
-                    "articles", filter=in_scope & Q(articles__in=_anonymous_article_ids(scope))
-                ),
-            )
-        )
-        article_counts = {o.pk: (o.n_articles, o.n_with_anonymous) for o in outlets}
+        outlets = list(Outlet.objects.order_by("name"))
     else:
         outlets = list(outlets)
-        article_counts = {
-            row["outlet_id"]: (row["n"], row["with_anonymous"])
-            for row in Article.objects.filter(scope.articles_q(), outlet__in=outlets)
-            .values("outlet_id")
-            .annotate(n=Count("id"), with_anonymous=Count("id", filter=Q(id__in=_anonymous_article_ids(scope))))
-            .order_by()
-        }
-    ids = [o.pk for o in outlets]
-    attribution_rows = {
-        row["article__outlet_id"]: row
-        for row in Attribution.objects.filter(scope.attributions_q(), article__outlet_id__in=ids)
-        .values("article__outlet_id")
-        .annotate(**_attribution_counts())
-        .order_by()
-    }
-    sentence_rows = {
-        row["article__outlet_id"]: row
-        for row in Sentence.objects.filter(scope.articles_q("article__"), article__outlet_id__in=ids,
-                                           label__in=CLAIM_LABELS)
-        .values("article__outlet_id")
-        .annotate(claims=Count("id"), unsourced=Count("id", filter=Q(label=SentenceLabel.UNSOURCED_CLAIM)))
-        .order_by()
-    }
-    result = []
-    for outlet in outlets:
-        n_articles, with_anonymous = article_counts.get(outlet.pk, (0, 0))
-        a = attribution_rows.get(outlet.pk, {})
-        s = sentence_rows.get(outlet.pk, {})
-        total, anonymous = a.get("total", 0), a.get("anonymous", 0)
-        result.append(
-            OutletFigures(
-                outlet=outlet,
-                articles=n_articles,
-                attributions=total,
-                anonymous=Proportion(anonymous, total),
-                articles_with_anonymous=Proportion(with_anonymous, n_articles),
-                justified=Proportion(a.get("justified", 0), anonymous),
-                bare=Proportion(a.get("bare", 0), anonymous),
-                via=Proportion(a.get("via", 0), total),
-                unsourced=Proportion(s.get("unsourced", 0), s.get("claims", 0)),
-                named_per_article=Rate(a.get("named", 0), n_articles),
-            )
-        )
-    return result
+        counts = counts.filter(outlet_id__in=[o.pk for o in outlets])
+    rows = {row["outlet_id"]: row for row in counts.values("outlet_id").annotate(**_sums(scope)).order_by()}
+    return [_figures(outlet, rows.get(outlet.pk, {})) for outlet in outlets]
+
+
+def _anonymous_attributions(scope: Scope, outlet_ids: Sequence[int]) -> QuerySet:
+    """The anonymous attributions in scope of these outlets.
+
+    The articles come from ``ArticleCounts`` (narrow rows, indexed by outlet and state), and only those
+    with an anonymous attribution in scope, so the attributions of the other articles are never read."""
+    articles = _counts(scope).filter(_with_anonymous(scope), outlet_id__in=outlet_ids).values("article_id")
+    return Attribution.objects.filter(
+        article_id__in=articles, review_state__in=scope.attribution_states, source_type=SourceType.ANONYMOUS
+    )
 
 
 def descriptors_by_outlet(scope: Scope, outlet_ids: Iterable[int], limit: int = TOP_DESCRIPTORS) -> dict[int, list]:
     """The ``limit`` most frequent anonymous descriptors of each outlet, case-folded, in one query."""
+    outlet_ids = list(outlet_ids)
     rows = (
-        Attribution.objects.filter(
-            scope.attributions_q(), article__outlet_id__in=list(outlet_ids), source_type=SourceType.ANONYMOUS
-        )
+        _anonymous_attributions(scope, outlet_ids)
         .exclude(anon_descriptor="")
         .annotate(descriptor=Lower(Trim("anon_descriptor")))
-        .values("article__outlet_id", "descriptor")
-        .annotate(n=Count("id"))
-        .order_by("article__outlet_id", "-n", "descriptor")
     )
+    if len(outlet_ids) == 1:  # one outlet (its page): no need to join the articles to know it
+        rows = rows.annotate(outlet_id=Value(outlet_ids[0])).values("outlet_id", "descriptor")
+    else:
+        rows = rows.values("descriptor", outlet_id=F("article__outlet_id"))
+    rows = rows.annotate(n=Count("article_id")).order_by("outlet_id", "-n", "descriptor")
     result: dict[int, list[tuple[str, int]]] = defaultdict(list)
     for row in rows:
-        bucket = result[row["article__outlet_id"]]
+        bucket = result[row["outlet_id"]]
         if len(bucket) < limit:
             bucket.append((row["descriptor"], row["n"]))
     return result
@@ -437,45 +447,43 @@ def _month(value) -> dt.date:
 
 
 def monthly_trends(scope: Scope, outlet: Outlet) -> list[MonthFigures]:
-    """One outlet's figures per publication month (articles without a date left out): three queries."""
-    months: dict[dt.date, MonthFigures] = {}
+    """One outlet's figures per publication month (articles without a date left out): one query."""
+    return outlet_report(scope, outlet)[1]
 
-    def at(value) -> MonthFigures:
-        key = _month(value)
-        return months.setdefault(key, MonthFigures(month=key))
 
-    article_rows = (
-        Article.objects.filter(scope.articles_q(), outlet=outlet, published__isnull=False)
+def outlet_report(scope: Scope, outlet: Outlet) -> tuple[OutletFigures, list[MonthFigures]]:
+    """One outlet's figures and its monthly trends, in one query over ``ArticleCounts``.
+
+    Counts are grouped by month (undated articles in a group of their own); the outlet's figures are the
+    sums over all the groups, the trends the dated groups. Every article falls in exactly one month, so
+    the sums are exact, "articles with an anonymous source" included.
+    """
+    rows = list(
+        _counts(scope)
+        .filter(outlet=outlet)
         .annotate(month=TruncMonth("published"))
         .values("month")
-        .annotate(n=Count("id"), with_anonymous=Count("id", filter=Q(id__in=_anonymous_article_ids(scope))))
+        .annotate(**_sums(scope))
         .order_by()
     )
-    for row in article_rows:
-        at(row["month"]).articles_with_anonymous = Proportion(row["with_anonymous"], row["n"])
-    counts = _attribution_counts()
-    attribution_rows = (
-        Attribution.objects.filter(scope.attributions_q(), article__outlet=outlet, article__published__isnull=False)
-        .annotate(month=TruncMonth("article__published"))
-        .values("month")
-        .annotate(total=counts["total"], anonymous=counts["anonymous"], justified=counts["justified"])
-        .order_by()
-    )
-    for row in attribution_rows:
-        m = at(row["month"])
-        m.anonymous = Proportion(row["anonymous"], row["total"])
-        m.justified = Proportion(row["justified"], row["anonymous"])
-    sentence_rows = (
-        Sentence.objects.filter(scope.articles_q("article__"), article__outlet=outlet,
-                                article__published__isnull=False, label__in=CLAIM_LABELS)
-        .annotate(month=TruncMonth("article__published"))
-        .values("month")
-        .annotate(claims=Count("id"), unsourced=Count("id", filter=Q(label=SentenceLabel.UNSOURCED_CLAIM)))
-        .order_by()
-    )
-    for row in sentence_rows:
-        at(row["month"]).unsourced = Proportion(row["unsourced"], row["claims"])
-    return fill_months(months)
+    totals: dict[str, int] = defaultdict(int)
+    months: dict[dt.date, MonthFigures] = {}
+    for row in rows:
+        for key, value in row.items():
+            if key.startswith("n_"):
+                totals[key] += value or 0
+        if row["month"] is None:
+            continue
+        f = _figures(outlet, row)
+        month = _month(row["month"])
+        months[month] = MonthFigures(
+            month=month,
+            articles_with_anonymous=f.articles_with_anonymous,
+            anonymous=f.anonymous,
+            justified=f.justified,
+            unsourced=f.unsourced,
+        )
+    return _figures(outlet, totals), fill_months(months)
 
 
 def fill_months(months: dict[dt.date, MonthFigures]) -> list[MonthFigures]:
@@ -491,19 +499,22 @@ def fill_months(months: dict[dt.date, MonthFigures]) -> list[MonthFigures]:
 
 
 def anonymous_share_by_month(scope: Scope, outlet_ids: Sequence[int]) -> dict[int, dict[dt.date, Proportion]]:
-    """The anonymous share of attributions per outlet and month, in one query (for the comparison)."""
-    counts = _attribution_counts()
+    """The anonymous share of attributions per outlet and month, in one query (for the comparison).
+
+    Months whose articles have no attribution in scope are left out (gaps in the chart)."""
+    sums = _sums(scope)
     rows = (
-        Attribution.objects.filter(scope.attributions_q(), article__outlet_id__in=list(outlet_ids),
-                                   article__published__isnull=False)
-        .annotate(month=TruncMonth("article__published"))
-        .values("article__outlet_id", "month")
-        .annotate(total=counts["total"], anonymous=counts["anonymous"])
+        _counts(scope)
+        .filter(outlet_id__in=list(outlet_ids), published__isnull=False)
+        .annotate(month=TruncMonth("published"))
+        .values("outlet_id", "month")
+        .annotate(n_total=sums["n_total"], n_anonymous=sums["n_anonymous"])
         .order_by()
     )
     result: dict[int, dict[dt.date, Proportion]] = defaultdict(dict)
     for row in rows:
-        result[row["article__outlet_id"]][_month(row["month"])] = Proportion(row["anonymous"], row["total"])
+        if row["n_total"]:
+            result[row["outlet_id"]][_month(row["month"])] = Proportion(row["n_anonymous"], row["n_total"])
     return result
 
 
@@ -511,19 +522,26 @@ def anonymous_share_by_month(scope: Scope, outlet_ids: Sequence[int]) -> dict[in
 
 
 def leaning_articles(scope: Scope, outlet: Outlet, limit: int = LEANING_ARTICLES) -> list[Article]:
-    """The articles that lean most on anonymous sources: highest anonymous share, at least 3 attributions."""
-    counted = scope.attributions_q("attributions__")
-    return list(
-        Article.objects.filter(scope.articles_q(), outlet=outlet)
-        .annotate(
-            n_attributions=Count("attributions", filter=counted),
-            n_anonymous=Count("attributions", filter=counted & Q(attributions__source_type=SourceType.ANONYMOUS)),
-        )
+    """The articles that lean most on anonymous sources: highest anonymous share, at least 3 attributions.
+
+    One query over the outlet's ``ArticleCounts`` rows, joined to the article for its title; each article
+    comes back with ``n_attributions`` and ``n_anonymous`` set."""
+    rows = (
+        _counts(scope)
+        .filter(outlet=outlet)
+        .annotate(n_attributions=_counted(scope, "total"), n_anonymous=_counted(scope, "anonymous"))
         .filter(n_attributions__gte=LEANING_MIN_ATTRIBUTIONS, n_anonymous__gt=0)
         .annotate(anonymous_share=F("n_anonymous") * 1.0 / F("n_attributions"))
-        .order_by("-anonymous_share", "-n_anonymous", "-published", "-id")
-        .only("id", "title", "published", "state")[:limit]
+        .order_by("-anonymous_share", "-n_anonymous", F("published").desc(nulls_last=True), "-article_id")
+        .select_related("article")
+        .only("article_id", "article__id", "article__title", "article__published", "article__state")[:limit]
     )
+    articles = []
+    for row in rows:
+        article = row.article
+        article.n_attributions, article.n_anonymous = row.n_attributions, row.n_anonymous
+        articles.append(article)
+    return articles
 
 
 def leaning_share(article: Article) -> Proportion:
@@ -535,6 +553,18 @@ class Example:
     attribution: Attribution
     source: str
     sentence: str
+    sentence_start: int = 0
+
+    @property
+    def parts(self) -> tuple[str, str, str]:
+        """The sentence as (before, source mention, after), to mark the mention; all in ``before`` if outside."""
+        span = self.attribution.span("source")
+        if span is None:
+            return self.sentence, "", ""
+        start, end = span[0] - self.sentence_start, span[1] - self.sentence_start
+        if start < 0 or end > len(self.sentence):
+            return self.sentence, "", ""
+        return self.sentence[:start], self.sentence[start:end], self.sentence[end:]
 
     @property
     def anchor(self) -> str:
@@ -544,16 +574,32 @@ class Example:
 
 
 def anonymous_examples(scope: Scope, outlet: Outlet, limit: int = EXAMPLES) -> list[Example]:
-    """The most recent anonymous attributions, each with the sentence holding it."""
+    """The most recent anonymous attributions, each with the sentence holding it.
+
+    They come from the ``limit`` most recent articles with an anonymous attribution in scope at most (each of
+    those holds one), found on ``ArticleCounts``: only those articles' attributions are read."""
+    recent = (
+        _counts(scope)
+        .filter(_with_anonymous(scope), outlet=outlet)
+        .order_by(F("published").desc(nulls_last=True), "-article_id")
+        .values("article_id")[:limit]
+    )
     rows = (
-        Attribution.objects.filter(scope.attributions_q(), article__outlet=outlet, source_type=SourceType.ANONYMOUS)
+        Attribution.objects.filter(
+            article_id__in=recent, review_state__in=scope.attribution_states, source_type=SourceType.ANONYMOUS
+        )
         .select_related("article", "sentence")
+        .defer("article__raw", "article__removed_lines", "proposal")
         .order_by(F("article__published").desc(nulls_last=True), "-article_id", "cue_start", "id")[:limit]
     )
     examples = []
     for attribution in rows:
         body = attribution.article.body
         sentence = attribution.sentence
-        text = body[sentence.start : sentence.end] if sentence else attribution.span_text("source", body)
-        examples.append(Example(attribution=attribution, source=attribution.span_text("source", body), sentence=text))
+        if sentence:
+            text, start = body[sentence.start : sentence.end], sentence.start
+        else:
+            text, start = attribution.span_text("source", body), attribution.source_start or 0
+        source = attribution.span_text("source", body)
+        examples.append(Example(attribution=attribution, source=source, sentence=text, sentence_start=start))
     return examples
