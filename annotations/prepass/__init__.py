@@ -119,10 +119,8 @@ def get_nlp(model_name: str | None = None):
         return _load(model_name)
 
 
-def sentence_spans(doc) -> list[Span]:
-    """Sentence spans trimmed of surrounding white space; white-space-only sentences dropped."""
+def _trimmed_sents(doc):
     text = doc.text
-    spans: list[Span] = []
     for sent in doc.sents:
         start, end = sent.start_char, sent.end_char
         while start < end and text[start].isspace():
@@ -130,8 +128,12 @@ def sentence_spans(doc) -> list[Span]:
         while end > start and text[end - 1].isspace():
             end -= 1
         if start < end:
-            spans.append((start, end))
-    return spans
+            yield sent, start, end
+
+
+def sentence_spans(doc) -> list[Span]:
+    """Sentence spans trimmed of surrounding white space; white-space-only sentences dropped."""
+    return [(start, end) for _, start, end in _trimmed_sents(doc)]
 
 
 def _chars(doc, tok: tuple[int, int] | None) -> Span | None:
@@ -163,9 +165,10 @@ def propose_doc(doc, outlets=None, *, use_model: bool | None = None) -> ArticleP
             confidence=max(0.0, min(1.0, round(cand.confidence, 3))), evidence=[cand.kind, *cand.evidence]))
     marks = sorted(span for p in proposals for span in (p.cue, p.content) if span)
     sentences = []
-    for n, (start, end) in enumerate(sentence_spans(doc)):
+    text = doc.text
+    for n, (sent, start, end) in enumerate(_trimmed_sents(doc)):
         covered = any(s < end and start < e for s, e in marks)
-        label, conf = label_sentence(doc, start, end, covered, n)
+        label, conf = label_sentence(sent, text[start:end], covered, n)
         sentences.append(SentenceProposal(start, end, label, round(conf, 3)))
     return ArticleProposal(sentences=sentences, attributions=proposals)
 

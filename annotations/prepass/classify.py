@@ -46,8 +46,18 @@ ORG_HEADS = {
     "embassy", "kremlin", "pentagon", "house", "parliament", "congress", "senate", "bank", "fund", "foundation",
     "institute", "university", "organization", "organisation", "team", "board", "spokesperson", "spokesman",
     "spokeswoman", "bureau", "service", "fbi", "cia", "state", "country", "coalition", "authorities",
-    "prosecutors", "center", "centre", "corporation", "association", "network", "movement", "forces",
+    "prosecutors", "center", "centre", "corporation", "association", "network", "movement", "forces", "authority",
+    "regulator", "watchdog", "operator", "club", "school", "hospital", "city", "county", "province", "municipality",
 }  # fmt: skip
+TITLES = {
+    "president", "secretary", "minister", "senator", "governor", "nominee", "candidate", "mayor", "chairman",
+    "chairwoman", "chair", "ceo", "judge", "justice", "speaker", "leader", "king", "queen", "pope", "chancellor",
+    "premier", "prime", "vice", "congressman", "congresswoman", "representative", "ambassador", "director",
+    "founder", "author", "actor", "actress", "singer", "star", "coach", "owner", "billionaire", "businessman",
+    "businesswoman", "host", "commissioner", "general", "attorney", "sheriff", "chief",
+}  # fmt: skip
+GENERIC_PLURAL = {"experts", "analysts", "economists", "researchers", "observers", "scientists", "scholars",
+                  "historians", "strategists", "pollsters", "doctors", "lawyers", "residents", "voters", "workers"}
 ANON_MARKERS = {"unnamed", "anonymous", "unidentified"}
 SENIOR = {"senior", "top", "high-ranking", "high-level", "highly-placed", "ranking", "chief"}
 NUMBER_WORDS = {
@@ -61,6 +71,15 @@ FAMILIAR = {"familiar", "knowledgeable", "close", "briefed", "involved", "aware"
 _SKIP_DESCRIPTOR = {"senior", "unnamed", "anonymous", "unidentified", "top", "high", "ranking", "former", "current",
                     "other", "another", "one", "two", "three", "several", "some", "many", "a", "an", "the", "-",
                     "high-ranking", "high-level", "level", "multiple", "few", "second", "third", "additional"}
+
+
+def _person_words(doc) -> set[str]:
+    """Words of the article's PERSON entities ("Donald Trump" -> {"Donald", "Trump"}), cached on the doc."""
+    cached = doc.user_data.get("_prepass_person_words")
+    if cached is None:
+        cached = {t.text for e in doc.ents if e.label_ == "PERSON" for t in e if t.is_title or t.is_upper}
+        doc.user_data["_prepass_person_words"] = cached
+    return cached
 
 
 @dataclass
@@ -164,7 +183,7 @@ def classify_source(span, outlets: OutletMatcher, *, cue_text: str = "") -> Sour
     head = _head(span)
     text = span.text
     low = head.lower_
-    ents = {e.label_ for e in span.ents} if span.doc.has_annotation("ENT_IOB") else set()
+    ents = {t.ent_type_ for t in span if t.ent_type_}
     has_person = "PERSON" in ents or any(t.ent_type_ == "PERSON" for t in span)
     outlet = outlets.canonical(text) or outlets.find(text)
     proper_head = head.pos_ == "PROPN" or head.tag_ in ("NNP", "NNPS")
@@ -173,6 +192,10 @@ def classify_source(span, outlets: OutletMatcher, *, cue_text: str = "") -> Sour
 
     if low in PRONOUNS_PERSON:
         return SourceInfo("named_person", 0.7, "pronoun")
+    if proper_head and head.text in _person_words(span.doc):
+        return SourceInfo("named_person", 0.85, "name of a PERSON entity of the article")
+    if span[0].lower_ == "the" and head.tag_ == "NN" and low in TITLES and not anon_marked:
+        return SourceInfo("named_person", 0.6, "title of an identified person")
     if has_person and not anon_marked and head.ent_type_ in ("PERSON", "") and (head.ent_type_ == "PERSON" or
                                                                               proper_head or low in ANON_ROLE):
         return SourceInfo("named_person", 0.9, "PERSON entity")
@@ -182,7 +205,9 @@ def classify_source(span, outlets: OutletMatcher, *, cue_text: str = "") -> Sour
         return SourceInfo("media", 0.85, f"report from outlet {outlet}")
     if anon_marked or familiar or (low in ANON_GENERIC and not proper_head):
         return SourceInfo("anonymous", 0.85, "anonymous head noun", anonymity_fields(span, head))
-    if low in UNSPECIFIED_HEADS:
+    modifiers = [t for t in span if t.i < head.i and t.dep_ in ("amod", "compound", "nmod") and t.lower_ not in SEVERAL]
+    if low in UNSPECIFIED_HEADS or (low in GENERIC_PLURAL and not modifiers and not any(
+            c.dep_ in ("prep", "relcl", "acl") for c in head.children)):
         return SourceInfo("unspecified", 0.6, "generic plural")
     if low in ANON_ROLE and not proper_head and not has_person:
         if span[0].lower_ in ("the",) and head.tag_ == "NN" and low in {"spokesperson", "spokesman", "spokeswoman"}:

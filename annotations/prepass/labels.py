@@ -22,16 +22,12 @@ CLAIM_ENTS = {"PERSON", "ORG", "GPE", "NORP", "DATE", "CARDINAL", "MONEY", "PERC
               "FAC", "LOC", "TIME", "ORDINAL"}
 
 
-def label_sentence(doc, start: int, end: int, covered: bool, index: int) -> tuple[str, float]:
-    """Label and confidence of the sentence ``doc.text[start:end]``."""
-    text = doc.text[start:end]
+def label_sentence(span, text: str, covered: bool, index: int) -> tuple[str, float]:
+    """Label and confidence of the sentence ``span`` (a spaCy Span; ``text`` is its trimmed text)."""
     if BOILERPLATE.match(text) or (len(text) < 200 and BOILER_ANYWHERE.search(text)):
         return "boilerplate", 0.8
     if covered:
         return "sourced", 0.85
-    span = doc.char_span(start, end, alignment_mode="expand")
-    if span is None:
-        return "no_claim", 0.3
     words = [t for t in span if not t.is_punct and not t.is_space]
     has_verb = any((t.pos_ in ("VERB", "AUX") and t.tag_ not in ("VBG",)) or (t.dep_ == "ROOT" and t.pos_ == "VERB")
                    for t in span)

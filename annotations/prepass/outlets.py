@@ -47,7 +47,7 @@ MAJOR_OUTLETS = (
 
 MEDIA_HEADS = {
     "newspaper", "paper", "outlet", "network", "broadcaster", "magazine", "tabloid", "daily", "station",
-    "channel", "website", "site", "agency", "wire", "reporters", "reporter", "journalist", "journalists",
+    "channel", "website", "site", "wire", "reporters", "reporter", "journalist", "journalists",
     "correspondent", "columnist", "editor", "editors", "media", "press", "report", "reports", "reporting",
     "investigation", "story", "article", "interview", "broadcast", "podcast", "programme", "program", "show",
 }  # fmt: skip

@@ -37,6 +37,8 @@ BELIEF = [
     "believe", "think", "feel", "hope", "expect", "fear", "worry", "want", "plan", "suspect", "doubt", "know",
     "understand", "assume", "reckon",
 ]  # fmt: skip
+LABEL_STOP = {"latest", "correction", "update", "updated", "video", "watch", "photo", "photos", "note", "related",
+              "read", "editor", "breaking", "exclusive", "opinion", "analysis", "q", "a", "tags", "source"}
 FIRST_SECOND = {"i", "we", "you"}
 HEDGES = {"reportedly", "allegedly", "purportedly", "supposedly", "rumoredly", "ostensibly"}
 EXPLETIVE_PASSIVE = {"believed", "understood", "thought", "said", "reported", "alleged", "rumored", "rumoured",
@@ -180,6 +182,13 @@ def _content_of(verb, sent, excluded: Tok | None) -> tuple[Tok | None, str]:
     return None, ""
 
 
+def verb_cue(tok) -> Tok:
+    """A cue verb with its auxiliaries, negation and particle ("has not denied", "pointed out")."""
+    aux = [c.i for c in tok.children if c.dep_ in ("aux", "auxpass", "neg") and c.i < tok.i and tok.i - c.i <= 3]
+    prt = [c.i for c in tok.children if c.dep_ == "prt" and c.i == tok.i + 1]
+    return min([tok.i, *aux]), max([tok.i, *prt]) + 1
+
+
 def verbal(doc, tok) -> Cand | None:
     low = tok.lower_
     belief = low in BELIEF_FORMS
@@ -210,9 +219,7 @@ def verbal(doc, tok) -> Cand | None:
     first_person = source is not None and source[1] - source[0] == 1 and doc[source[0]].lower_ in FIRST_SECOND
     if belief and ((source is None and how != "expletive passive") or first_person):
         return None  # "I think", "you know": not a report
-    aux = [c.i for c in tok.children if c.dep_ in ("aux", "auxpass", "neg") and c.i < tok.i and tok.i - c.i <= 3]
-    prt = [c.i for c in tok.children if c.dep_ == "prt" and c.i == tok.i + 1]
-    cue = (min([tok.i, *aux]), max([tok.i, *prt]) + 1)
+    cue = verb_cue(tok)
     conf = 0.8 if source is not None else 0.55
     if chow in ("parenthetical", "fronted clause", "trailing clause"):
         conf -= 0.1
@@ -279,8 +286,9 @@ def colon_quote(doc, tok, quotes_by_start: dict[int, Tok]) -> Cand | None:
         nxt += 1
     start = _line_start(doc, tok.i)
     label = doc[start:tok.i]
-    if 0 < len(label) <= 4 and all(t.pos_ == "PROPN" or t.is_upper or t.is_title or t.is_punct for t in label) \
-            and any(t.is_alpha for t in label):
+    speaker = any(t.ent_type_ == "PERSON" for t in label) or all(t.is_upper or t.is_punct for t in label)
+    if 0 < len(label) <= 4 and speaker and any(t.is_alpha and len(t) > 1 for t in label) and label.start > 0 \
+            and not any(t.lower_ in LABEL_STOP for t in label) and "\n" not in doc[tok.i + 1].text:
         end = nxt
         while end < len(doc) and "\n" not in doc[end].text and not (end > nxt and doc[end].is_sent_start
                                                                      and end - nxt > 60):

@@ -196,6 +196,7 @@ def train(
     optimizer = Adam(learn_rate=0.001, L2=0.01, grad_clip=1.0, use_averages=True)
     best, best_epoch, history = -1.0, -1, []
     tmp_best = Path(out_dir).with_name(Path(out_dir).name + ".best-tmp")
+    t_train = time.time()
     for epoch in range(epochs):
         random.shuffle(train_examples)
         losses: dict = {}
@@ -209,7 +210,8 @@ def train(
         elapsed = (time.time() - t0) / 60
         history.append({"epoch": epoch, "loss": round(losses.get("attr_ner", 0.0), 1), "dev_ent_f1": round(f1, 4)})
         report(f"epoch {epoch}: loss {losses.get('attr_ner', 0.0):.0f} dev entity F1 {f1:.4f} ({elapsed:.1f} min)")
-        if elapsed > max_minutes:
+        per_epoch = (time.time() - t_train) / 60 / (epoch + 1)
+        if elapsed + per_epoch > max_minutes:
             report("time budget reached")
             break
     ner.from_disk(tmp_best)
