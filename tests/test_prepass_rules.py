@@ -227,8 +227,7 @@ def test_proposals_are_complete_and_valid():
         assert 0 <= a.confidence <= 1
         assert a.evidence
         assert a.quote_kind in ("direct", "indirect", "mixed")
-        assert a.source_type in ("named_person", "named_organization", "anonymous", "document", "media",
-                                 "unspecified")
+        assert a.source_type in ("named_person", "named_organization", "anonymous", "document", "media", "unspecified")
         assert (a.anonymity is not None) == (a.source_type == "anonymous")
         if a.anonymity:
             assert a.anonymity.seniority in ("senior", "none")

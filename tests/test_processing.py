@@ -183,8 +183,10 @@ def test_prepass_command_pending_then_all_keeps_decisions():
 
     outlet = make_outlet("Command Outlet")
     first = make_article(
-        outlet=outlet, body="The mayor said the road would close. “It is needed,” she added.",
-        state=ArticleState.IMPORTED, sentences=False,
+        outlet=outlet,
+        body="The mayor said the road would close. “It is needed,” she added.",
+        state=ArticleState.IMPORTED,
+        sentences=False,
     )
     out = StringIO()
     call_command("prepass", "--outlet", "command-outlet", stdout=out)
@@ -192,8 +194,9 @@ def test_prepass_command_pending_then_all_keeps_decisions():
     first.refresh_from_db()
     assert first.state == ArticleState.PREPASSED
     sentence = first.sentences.first()
-    services.sentence_label_set(sentence_id=sentence.pk, user=make_user(), version=sentence.version,
-                                label="boilerplate")
+    services.sentence_label_set(
+        sentence_id=sentence.pk, user=make_user(), version=sentence.version, label="boilerplate"
+    )
     call_command("prepass", stdout=(out := StringIO()))  # --pending: nothing left
     assert "articles processed: 0" in out.getvalue()
     call_command("prepass", "--all", stdout=(out := StringIO()))

@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from annotations.models import Article, ArticleState, Attribution, ReviewState, Sentence, SourceType
 
@@ -83,22 +84,56 @@ def articles_queryset(filters: ExportFilters) -> QuerySet[Article]:
     return qs.order_by("pk")
 
 
-def _attributions_queryset(filters: ExportFilters) -> QuerySet[Attribution]:
-    qs = Attribution.objects.select_related("reviewed_by").order_by("cue_start", "source_start", "id")
-    if filters.source_types:
-        qs = qs.filter(source_type__in=list(filters.source_types))
-    return qs
-
-
 def export_queryset(filters: ExportFilters) -> QuerySet[Article]:
     return (
         articles_queryset(filters)
         .select_related("outlet", "reviewed_by")
-        .prefetch_related(
-            Prefetch("sentences", queryset=Sentence.objects.select_related("reviewed_by").order_by("index")),
-            Prefetch("attributions", queryset=_attributions_queryset(filters)),
-        )
+        .defer("raw")  # the input as received: not exported, and often the largest column
     )
+
+
+SENTENCE_COLUMNS = tuple(f.attname for f in Sentence._meta.concrete_fields)
+ATTRIBUTION_COLUMNS = tuple(f.attname for f in Attribution._meta.concrete_fields)
+
+
+class SentenceRow(SimpleNamespace):
+    """A sentence as exports read it: the model's columns as attributes, without a model instance."""
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+class AttributionRow(SimpleNamespace):
+    """An attribution as exports read it: the model's columns as attributes and its span helpers."""
+
+    span = Attribution.span
+    span_text = Attribution.span_text
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+class UserNames:
+    """Usernames by user id, each looked up once (reviewers are few; rows are many)."""
+
+    def __init__(self) -> None:
+        self._names: dict[int, str] = {}
+
+    def load(self, ids: set[int]) -> None:
+        missing = ids - self._names.keys()
+        if missing:
+            from django.contrib.auth import get_user_model
+
+            self._names.update(get_user_model().objects.filter(pk__in=missing).values_list("pk", "username"))
+
+    def __call__(self, user_id: int | None) -> str | None:
+        if user_id is None:
+            return None
+        if user_id not in self._names:
+            self.load({user_id})
+        return self._names.get(user_id)
 
 
 @dataclass
@@ -106,9 +141,10 @@ class Record:
     """One article with its sentences and attributions, as an export sees it."""
 
     article: Article
-    sentences: list[Sentence]
-    attributions: list[Attribution]  # all of them, rejected included, in reading order
+    sentences: list[SentenceRow]
+    attributions: list[AttributionRow]  # all of them, rejected included, in reading order
     index_of: dict[int, int] = field(default_factory=dict)  # attribution id -> position in ``attributions``
+    user: UserNames = field(default_factory=UserNames)  # user id -> username
 
     @property
     def body(self) -> str:
@@ -128,14 +164,35 @@ class Record:
         return None
 
 
+def _records(articles: list[Article], filters: ExportFilters, names: UserNames) -> Iterator[Record]:
+    """One chunk: its sentences and attributions in one query each (plain rows: no model instances)."""
+    ids = [a.pk for a in articles]
+    sentences: dict[int, list[SentenceRow]] = {pk: [] for pk in ids}
+    for row in Sentence.objects.filter(article_id__in=ids).order_by("article_id", "index").values(*SENTENCE_COLUMNS):
+        sentences[row["article_id"]].append(SentenceRow(**row))
+    attributions: dict[int, list[AttributionRow]] = {pk: [] for pk in ids}
+    qs = Attribution.objects.filter(article_id__in=ids)
+    if filters.source_types:
+        qs = qs.filter(source_type__in=list(filters.source_types))
+    for row in qs.order_by("article_id", "cue_start", "source_start", "id").values(*ATTRIBUTION_COLUMNS):
+        attributions[row["article_id"]].append(AttributionRow(**row))
+    names.load({x.reviewed_by_id for rows in (*sentences.values(), *attributions.values()) for x in rows} - {None})
+    for article in articles:
+        rows = attributions.pop(article.pk)
+        yield Record(article, sentences.pop(article.pk), rows, {a.id: i for i, a in enumerate(rows)}, names)
+
+
 def iter_records(filters: ExportFilters, *, chunk_size: int = CHUNK_SIZE) -> Iterator[Record]:
+    """The records of an export, read ``chunk_size`` articles at a time (a server-side cursor on PostgreSQL)."""
+    names = UserNames()
+    chunk: list[Article] = []
     for article in export_queryset(filters).iterator(chunk_size=chunk_size):
-        sentences = list(article.sentences.all())
-        attributions = list(article.attributions.all())
-        record = Record(article, sentences, attributions, {a.pk: i for i, a in enumerate(attributions)})
-        # let the prefetch caches go: the record holds the lists
-        article._prefetched_objects_cache = {}
-        yield record
+        chunk.append(article)
+        if len(chunk) >= chunk_size:
+            yield from _records(chunk, filters, names)
+            chunk = []
+    if chunk:
+        yield from _records(chunk, filters, names)
 
 
 def username(user) -> str | None:

@@ -121,4 +121,4 @@ def export_brat(records: Iterable[Record], *, includes_unreviewed: bool = False)
         if data:
             yield data
     zf.close()
-    yield sink.drain()
+    yield from sink.chunks()

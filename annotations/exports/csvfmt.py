@@ -93,7 +93,7 @@ def attribution_rows(record: Record) -> Iterator[list]:
             record.index_of.get(a.speaker_ref_id) if a.speaker_ref_id else None,
             record.sentence_index(a.sentence_id),
             a.review_state,
-            attribution_reviewer(a),
+            attribution_reviewer(a, record.user),
             a.origin,
             a.pipeline,
             a.pipeline_version,
@@ -107,7 +107,7 @@ def sentence_rows(record: Record) -> Iterator[list]:
     head = _article_cells(record)
     for s in record.sentences:
         row = [*head, s.index, s.start, s.end, body[s.start : s.end], s.label, s.proposed_label, s.review_state,
-               username(s.reviewed_by), s.confidence]  # fmt: skip
+               record.user(s.reviewed_by_id), s.confidence]  # fmt: skip
         yield [neutralise(c) for c in row]
 
 
@@ -147,4 +147,4 @@ def export_csv_zip(records: Iterable[Record], *, includes_unreviewed: bool = Fal
                     yield data
             text.detach()
     zf.close()
-    yield sink.drain()
+    yield from sink.chunks()

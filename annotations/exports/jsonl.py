@@ -24,9 +24,9 @@ def span(body: str, start: int | None, end: int | None) -> dict | None:
     return {"start": start, "end": end, "text": body[start:end]}
 
 
-def attribution_reviewer(attribution: Attribution) -> str | None:
+def attribution_reviewer(attribution: Attribution, names) -> str | None:
     if attribution.reviewed_by_id is not None:
-        return username(attribution.reviewed_by)
+        return names(attribution.reviewed_by_id)
     meta = (attribution.proposal or {}).get(IMPORT_KEY) if isinstance(attribution.proposal, dict) else None
     return meta.get("reviewed_by") if meta else None
 
@@ -43,7 +43,8 @@ def attribution_proposal(attribution: Attribution):
     return proposal
 
 
-def sentence_dict(body: str, sentence: Sentence) -> dict:
+def sentence_dict(record: Record, sentence: Sentence) -> dict:
+    body = record.body
     return {
         "index": sentence.index,
         "start": sentence.start,
@@ -53,7 +54,7 @@ def sentence_dict(body: str, sentence: Sentence) -> dict:
         "proposed_label": sentence.proposed_label,
         "label_origin": sentence.label_origin,
         "review_state": sentence.review_state,
-        "reviewed_by": username(sentence.reviewed_by),
+        "reviewed_by": record.user(sentence.reviewed_by_id),
         "reviewed_at": iso(sentence.reviewed_at),
         "pipeline": sentence.pipeline,
         "pipeline_version": sentence.pipeline_version,
@@ -90,7 +91,7 @@ def attribution_dict(record: Record, index: int, a: Attribution) -> dict:
         "confidence": a.confidence,
         "proposal": attribution_proposal(a),
         "review_state": a.review_state,
-        "reviewed_by": attribution_reviewer(a),
+        "reviewed_by": attribution_reviewer(a, record.user),
         "reviewed_at": iso(a.reviewed_at),
         "created_at": iso(a.created_at),
     }
@@ -116,7 +117,7 @@ def record_dict(record: Record, *, includes_unreviewed: bool) -> dict:
         "reviewed_at": iso(article.reviewed_at),
         "pipeline": article.pipeline,
         "pipeline_version": article.pipeline_version,
-        "sentences": [sentence_dict(article.body, s) for s in record.sentences],
+        "sentences": [sentence_dict(record, s) for s in record.sentences],
         "attributions": [attribution_dict(record, i, a) for i, a in enumerate(record.attributions)],
     }
 

@@ -101,13 +101,12 @@ def labelstudio_task(record: Record, *, includes_unreviewed: bool = False) -> di
     if proposed or proposed_sentences:
         scores = [a.confidence for _, a in proposed if a.confidence is not None]
         model = next((f"{a.pipeline} {a.pipeline_version}".strip() for _, a in proposed if a.pipeline), "")
-        task["predictions"].append(
-            {
-                "model_version": model or f"{article.pipeline} {article.pipeline_version}".strip() or "prepass",
-                "score": round(sum(scores) / len(scores), 4) if scores else None,
-                "result": _results(record, proposed, proposed_sentences),
-            }
-        )
+        prediction = {
+            "model_version": model or f"{article.pipeline} {article.pipeline_version}".strip() or "prepass",
+            "score": round(sum(scores) / len(scores), 4) if scores else 0.0,
+            "result": _results(record, proposed, proposed_sentences),
+        }
+        task["predictions"].append(prediction)
     return task
 
 

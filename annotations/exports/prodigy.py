@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 import murmurhash
 
 from .base import Record, iso, username
-from .spans import REL_CUE_CONTENT, REL_SOURCE_CUE, ROLES, labelled_spans, tokenizer
+from .spans import REL_CUE_CONTENT, REL_SOURCE_CUE, ROLES, Tokenizer, labelled_spans, tokenizer
 
 INPUT_KEYS = ("text",)
 TASK_KEYS = ("spans", "relations")
@@ -49,9 +49,9 @@ def _span_dict(span, label: str) -> dict:
     }
 
 
-def prodigy_task(record: Record, *, includes_unreviewed: bool = False) -> dict:
+def prodigy_task(record: Record, *, includes_unreviewed: bool = False, nlp: Tokenizer | None = None) -> dict:
     article = record.article
-    doc = tokenizer().make_doc(article.body)
+    doc = (nlp or tokenizer()).make_doc(article.body)
     spans: dict[tuple[int, int, str], dict] = {}
     by_attribution: dict[int, dict[str, dict]] = {}
     for item in labelled_spans(record):
@@ -125,6 +125,7 @@ def prodigy_task(record: Record, *, includes_unreviewed: bool = False) -> dict:
 
 
 def export_prodigy(records: Iterable[Record], *, includes_unreviewed: bool = False) -> Iterator[bytes]:
+    nlp = Tokenizer()
     for record in records:
-        task = prodigy_task(record, includes_unreviewed=includes_unreviewed)
+        task = prodigy_task(record, includes_unreviewed=includes_unreviewed, nlp=nlp)
         yield (json.dumps(task, ensure_ascii=False) + "\n").encode("utf-8")

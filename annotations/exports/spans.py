@@ -49,9 +49,29 @@ def unique_spans(spans: list[LabelledSpan]) -> list[tuple[int, int, str]]:
     return sorted({(s.start, s.end, s.label) for s in spans})
 
 
-@functools.cache
-def tokenizer():
-    """spaCy's rule-based English tokenizer only (no model): fast and the same everywhere."""
-    import spacy
+class Tokenizer:
+    """spaCy's rule-based English tokenizer only (no model): fast and the same everywhere.
 
-    return spacy.blank("en")
+    A fresh blank pipeline every ``every`` documents, so its vocabulary (every new word it has seen) does not
+    grow without end over a large export.
+    """
+
+    def __init__(self, every: int = 5000) -> None:
+        self.every = every
+        self.count = 0
+        self.nlp = None
+
+    def make_doc(self, text: str):
+        if self.nlp is None or self.count >= self.every:
+            import spacy
+
+            self.nlp = spacy.blank("en")
+            self.count = 0
+        self.count += 1
+        return self.nlp.make_doc(text)
+
+
+@functools.cache
+def tokenizer() -> Tokenizer:
+    """A shared tokenizer for single tasks (tests, one-off calls)."""
+    return Tokenizer()

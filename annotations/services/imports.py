@@ -24,6 +24,8 @@ class ImportSummary:
     problems: list[ImportProblem] = field(default_factory=list)
     removed_lines: int = 0
     outlets: set[str] = field(default_factory=set)
+    restored: list[int] = field(default_factory=list)  # came with their annotations: no pre-pass
+    queued: list[int] = field(default_factory=list)
 
     @property
     def skipped(self) -> int:
@@ -129,7 +131,6 @@ def articles_import(
     """
     summary = ImportSummary()
     outlets: dict[str, Outlet] = {}
-    restored: set[int] = set()  # articles that came with their annotations
     for name, data in files:
         for item in read_upload(name, data, fmt=fmt, outlet=outlet_name):
             if on_article:
@@ -148,7 +149,7 @@ def articles_import(
                     summary.problems.append(article)
                     continue
                 if article is not None:
-                    restored.add(article.pk)
+                    summary.restored.append(article.pk)
             else:
                 article = article_create(parsed=item, outlet=outlets[key], user=user)
             if article is None:
@@ -157,9 +158,11 @@ def articles_import(
             summary.imported.append(article.pk)
             summary.removed_lines += len(item.removed_lines)
             summary.outlets.add(outlets[key].name)
+    restored = set(summary.restored)
     to_process = [pk for pk in summary.imported if pk not in restored]
     if enqueue and to_process:
         from annotations.tasks import enqueue_processing
 
         enqueue_processing(to_process)
+        summary.queued = to_process
     return summary

@@ -49,7 +49,9 @@ class Command(BaseCommand):
         progress.close()
         for line in summary.lines():
             self.stdout.write(line)
-        if summary.imported and not options["no_process"]:
-            self.stdout.write(f"queued {len(summary.imported)} articles for the pre-pass")
+        if summary.restored:
+            self.stdout.write(f"restored with their annotations (no pre-pass): {len(summary.restored)}")
+        if summary.queued:
+            self.stdout.write(f"queued {len(summary.queued)} articles for the pre-pass")
         if not summary.imported and summary.problems and not summary.duplicates:
             raise CommandError("nothing was imported")
