@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import os
 import threading
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -144,7 +145,7 @@ def _chars(doc, tok: tuple[int, int] | None) -> Span | None:
 
 
 def propose_doc(doc, outlets=None, *, use_model: bool | None = None) -> ArticleProposal:
-    from .labels import label_sentence
+    from .labels import doc_counts, label_sentence
     from .link import attributions
     from .outlets import OutletMatcher
 
@@ -164,11 +165,21 @@ def propose_doc(doc, outlets=None, *, use_model: bool | None = None) -> ArticleP
             quote_kind=cand.quote_kind, via=cand.via, anonymity=anonymity, speaker_ref=cand.speaker_ref,
             confidence=max(0.0, min(1.0, round(cand.confidence, 3))), evidence=[cand.kind, *cand.evidence]))
     marks = sorted(span for p in proposals for span in (p.cue, p.content) if span)
+    # a sentence [start, end) is covered when some mark starts before ``end`` and ends after ``start``:
+    # bisect on the sorted starts, then the running maximum of the ends of the marks before that point
+    mark_starts = [s for s, _ in marks]
+    max_end: list[int] = []
+    running = -1
+    for _, e in marks:
+        running = e if e > running else running
+        max_end.append(running)
     sentences = []
     text = doc.text
+    counts = doc_counts(doc)
     for n, (sent, start, end) in enumerate(_trimmed_sents(doc)):
-        covered = any(s < end and start < e for s, e in marks)
-        label, conf = label_sentence(sent, text[start:end], covered, n)
+        k = bisect_left(mark_starts, end)
+        covered = k > 0 and max_end[k - 1] > start
+        label, conf = label_sentence(sent, text[start:end], covered, n, counts)
         sentences.append(SentenceProposal(start, end, label, round(conf, 3)))
     return ArticleProposal(sentences=sentences, attributions=proposals)
 

@@ -3,6 +3,8 @@ quote extension, classification, via, speaker references, confidence."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
 from .classify import ANON_GENERIC, ANON_ROLE, PRONOUNS_PERSON, classify_source
 from .components import ATTR_SPANS_KEY
 from .outlets import OutletMatcher
@@ -46,9 +48,12 @@ def model_candidates(doc) -> list[Cand]:
     contents = [s for s in spans if s.label_ == "CONTENT"]
     if not cues:
         return []
+    # sentence start of each span's first token, by bisecting the sentence starts (= ``s[0].sent.start``)
+    sents = list(doc.sents)
+    sent_starts = [sent.start for sent in sents]
     sent_of = {}
     for s in spans:
-        sent_of[(s.start, s.end)] = s[0].sent.start
+        sent_of[(s.start, s.end)] = sent_starts[bisect_right(sent_starts, s.start) - 1]
     cands: list[Cand] = []
     by_sent: dict[int, list[int]] = {}
     for cue in cues:
@@ -76,8 +81,7 @@ def model_candidates(doc) -> list[Cand]:
                           "model", conf, evidence=evidence, cue_head=root.i))
         by_sent.setdefault(sent_start, []).append(len(cands) - 1)
     # contents: to the nearest cue of their sentence, else (quote runs) to a neighbouring sentence's attribution
-    sents = list(doc.sents)
-    sent_index = {sent.start: k for k, sent in enumerate(sents)}
+    sent_index = {start: k for k, start in enumerate(sent_starts)}
     owner = {sent_index[start]: idxs for start, idxs in by_sent.items()}
     pending = []
     for content in contents:
@@ -326,22 +330,33 @@ def _speaker_ref(doc, out: list[Cand], i: int) -> None:
     span = doc[c.source[0]:c.source[1]]
     low = span.text.lower()
     definite, root = _definite_head(doc, c.source)
+    # which test applies depends on this source only; earlier sources are looked at only as far as it needs
+    if low in PRONOUNS_PERSON and len(span) == 1:
+        mode = 1
+    elif definite and root.lower_ in ANON_GENERIC | ANON_ROLE:
+        mode = 2
+        root_low = root.lower_.rstrip("s")
+    elif len(span) == 1 and span[0].pos_ == "PROPN":
+        mode = 3
+        word = span[0].text
+        word_i = span[0].i
+    else:
+        return
     target = None
     for j in range(i - 1, -1, -1):
         prev = out[j]
         if prev.source is None or (prev.speaker_ref is not None and prev.speaker_ref == j):
             continue
-        ptxt = doc[prev.source[0]:prev.source[1]]
-        if low in PRONOUNS_PERSON and len(span) == 1:
-            if prev.source_type == "named_person" and ptxt.root.lower_ not in PRONOUNS_PERSON:
+        ps, pe = prev.source
+        if mode == 1:
+            if prev.source_type == "named_person" and doc[ps:pe].root.lower_ not in PRONOUNS_PERSON:
                 target = j
                 break
-        elif definite and root.lower_ in ANON_GENERIC | ANON_ROLE:
-            if prev.source_type == "anonymous" and ptxt.root.lower_.rstrip("s") == root.lower_.rstrip("s"):
+        elif mode == 2:
+            if prev.source_type == "anonymous" and doc[ps:pe].root.lower_.rstrip("s") == root_low:
                 target = j
                 break
-        elif len(span) == 1 and span[0].pos_ == "PROPN" and ptxt.root.i != span[0].i \
-                and ptxt[-1].text == span[0].text and len(ptxt) > 1:
+        elif pe - ps > 1 and doc[pe - 1].text == word and doc[ps:pe].root.i != word_i:
             target = j
             break
     if target is not None:

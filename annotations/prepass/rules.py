@@ -10,6 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+from spacy.attrs import IS_SPACE, LOWER, ORTH
+from spacy.strings import get_string_id
+
+from .components import in_sorted
+
 Tok = tuple[int, int]  # token offsets, half-open
 
 _IRREGULAR = {
@@ -66,6 +72,12 @@ BELIEF_FORMS = {f: lem for lem in BELIEF for f in _forms(lem)}
 OPEN_Q = {"“", "‘‘", "``"}
 CLOSE_Q = {"”", "’’"}
 
+_QUOTE_ORTHS = np.array(sorted(get_string_id(t) for t in (*OPEN_Q, *CLOSE_Q, '"', "''", "\n\n")), dtype=np.uint64)
+_TRIGGER_LOWERS = np.array(
+    sorted({get_string_id(t) for t in (*SPEECH_FORMS, *BELIEF_FORMS, "according", *HEDGES)}), dtype=np.uint64
+)
+_TRIGGER_ORTHS = np.array(sorted(get_string_id(t) for t in (":", "―", "—", "--")), dtype=np.uint64)
+
 
 @dataclass
 class Cand:
@@ -88,20 +100,22 @@ def find_quotes(doc) -> list[Tok]:
     quotes: list[Tok] = []
     open_at: int | None = None
     straight_at: int | None = None
-    for tok in doc:
-        t = tok.text
+    # only quote marks and white-space tokens matter: find them from the ORTH / IS_SPACE arrays
+    arr = doc.to_array([ORTH, IS_SPACE])
+    for i in np.flatnonzero(in_sorted(arr[:, 0], _QUOTE_ORTHS) | (arr[:, 1] != 0)).tolist():
+        t = doc[i].text
         if t in OPEN_Q:
-            open_at = tok.i
+            open_at = i
         elif t in CLOSE_Q and open_at is not None:
-            quotes.append((open_at, tok.i + 1))
+            quotes.append((open_at, i + 1))
             open_at = None
         elif t in ('"', "''"):
             if straight_at is None:
-                straight_at = tok.i
+                straight_at = i
             else:
-                quotes.append((straight_at, tok.i + 1))
+                quotes.append((straight_at, i + 1))
                 straight_at = None
-        elif t == "\n\n" or (tok.is_space and "\n" in t and open_at is not None and tok.i - open_at > 400):
+        elif t == "\n\n" or (doc[i].is_space and "\n" in t and open_at is not None and i - open_at > 400):
             open_at = straight_at = None  # unbalanced: a paragraph break ends it
     quotes.sort()
     return quotes
@@ -336,7 +350,11 @@ def find_candidates(doc) -> tuple[list[Cand], list[Tok]]:
     quotes_by_start = {q[0]: q for q in quotes}
     quotes_by_end = {q[1]: q for q in quotes}
     cands: list[Cand] = []
-    for tok in doc:
+    # only tokens that can start a rule: pick them from the LOWER / ORTH arrays, in text order
+    arr = doc.to_array([LOWER, ORTH])
+    hits = in_sorted(arr[:, 0], _TRIGGER_LOWERS) | in_sorted(arr[:, 1], _TRIGGER_ORTHS)
+    for i in np.flatnonzero(hits).tolist():
+        tok = doc[i]
         low = tok.lower_
         if low in SPEECH_FORMS or low in BELIEF_FORMS:
             c = verbal(doc, tok)
