@@ -120,8 +120,9 @@ def get_nlp(model_name: str | None = None):
         return _load(model_name)
 
 
-def _trimmed_sents(doc):
-    text = doc.text
+def _trimmed_sents(doc, text: str | None = None):
+    if text is None:
+        text = doc.text
     for sent in doc.sents:
         start, end = sent.start_char, sent.end_char
         while start < end and text[start].isspace():
@@ -158,12 +159,27 @@ def propose_doc(doc, outlets=None, *, use_model: bool | None = None) -> ArticleP
         anonymity = None
         if cand.source_type == "anonymous" and cand.anonymity:
             a = cand.anonymity
-            anonymity = Anonymity(a.get("descriptor", ""), a.get("seniority", "none"), a.get("number", "one"),
-                                  a.get("justification"), a.get("specificity", "bare"))
-        proposals.append(AttributionProposal(
-            source_type=cand.source_type, source=source, cue=cue, content=_chars(doc, cand.content),
-            quote_kind=cand.quote_kind, via=cand.via, anonymity=anonymity, speaker_ref=cand.speaker_ref,
-            confidence=max(0.0, min(1.0, round(cand.confidence, 3))), evidence=[cand.kind, *cand.evidence]))
+            anonymity = Anonymity(
+                a.get("descriptor", ""),
+                a.get("seniority", "none"),
+                a.get("number", "one"),
+                a.get("justification"),
+                a.get("specificity", "bare"),
+            )
+        proposals.append(
+            AttributionProposal(
+                source_type=cand.source_type,
+                source=source,
+                cue=cue,
+                content=_chars(doc, cand.content),
+                quote_kind=cand.quote_kind,
+                via=cand.via,
+                anonymity=anonymity,
+                speaker_ref=cand.speaker_ref,
+                confidence=max(0.0, min(1.0, round(cand.confidence, 3))),
+                evidence=[cand.kind, *cand.evidence],
+            )
+        )
     marks = sorted(span for p in proposals for span in (p.cue, p.content) if span)
     # a sentence [start, end) is covered when some mark starts before ``end`` and ends after ``start``:
     # bisect on the sorted starts, then the running maximum of the ends of the marks before that point
@@ -176,7 +192,7 @@ def propose_doc(doc, outlets=None, *, use_model: bool | None = None) -> ArticleP
     sentences = []
     text = doc.text
     counts = doc_counts(doc)
-    for n, (sent, start, end) in enumerate(_trimmed_sents(doc)):
+    for n, (sent, start, end) in enumerate(_trimmed_sents(doc, text)):
         k = bisect_left(mark_starts, end)
         covered = k > 0 and max_end[k - 1] > start
         label, conf = label_sentence(sent, text[start:end], covered, n, counts)

@@ -56,8 +56,23 @@ TITLES = {
     "founder", "author", "actor", "actress", "singer", "star", "coach", "owner", "billionaire", "businessman",
     "businesswoman", "host", "commissioner", "general", "attorney", "sheriff", "chief",
 }  # fmt: skip
-GENERIC_PLURAL = {"experts", "analysts", "economists", "researchers", "observers", "scientists", "scholars",
-                  "historians", "strategists", "pollsters", "doctors", "lawyers", "residents", "voters", "workers"}
+GENERIC_PLURAL = {
+    "experts",
+    "analysts",
+    "economists",
+    "researchers",
+    "observers",
+    "scientists",
+    "scholars",
+    "historians",
+    "strategists",
+    "pollsters",
+    "doctors",
+    "lawyers",
+    "residents",
+    "voters",
+    "workers",
+}
 ANON_MARKERS = {"unnamed", "anonymous", "unidentified"}
 SENIOR = {"senior", "top", "high-ranking", "high-level", "highly-placed", "ranking", "chief"}
 NUMBER_WORDS = {
@@ -65,12 +80,55 @@ NUMBER_WORDS = {
     "eleven": 11, "twelve": 12, "a dozen": 12, "dozen": 12,
 }  # fmt: skip
 SEVERAL = {"several", "some", "multiple", "many", "various", "numerous", "few", "a few", "other", "more"}
-JUSTIFICATION_WORDS = {"anonymity", "anonymously", "authorized", "authorised", "permitted", "allowed", "sensitivity",
-                       "sensitive", "condition", "private", "privately", "publicly", "reprisal", "retaliation", "named"}
+JUSTIFICATION_WORDS = {
+    "anonymity",
+    "anonymously",
+    "authorized",
+    "authorised",
+    "permitted",
+    "allowed",
+    "sensitivity",
+    "sensitive",
+    "condition",
+    "private",
+    "privately",
+    "publicly",
+    "reprisal",
+    "retaliation",
+    "named",
+}
 FAMILIAR = {"familiar", "knowledgeable", "close", "briefed", "involved", "aware", "privy"}
-_SKIP_DESCRIPTOR = {"senior", "unnamed", "anonymous", "unidentified", "top", "high", "ranking", "former", "current",
-                    "other", "another", "one", "two", "three", "several", "some", "many", "a", "an", "the", "-",
-                    "high-ranking", "high-level", "level", "multiple", "few", "second", "third", "additional"}
+_SKIP_DESCRIPTOR = {
+    "senior",
+    "unnamed",
+    "anonymous",
+    "unidentified",
+    "top",
+    "high",
+    "ranking",
+    "former",
+    "current",
+    "other",
+    "another",
+    "one",
+    "two",
+    "three",
+    "several",
+    "some",
+    "many",
+    "a",
+    "an",
+    "the",
+    "-",
+    "high-ranking",
+    "high-level",
+    "level",
+    "multiple",
+    "few",
+    "second",
+    "third",
+    "additional",
+}
 
 
 def _person_words(doc) -> set[str]:
@@ -137,8 +195,11 @@ def _justification(span) -> tuple[int, int] | None:
         return None
     first, last = best[0], best[-1]
     # "who", "speaking" etc. are in the subtree; extend back over a relative pronoun
-    while first.i > span.start and span.doc[first.i - 1].dep_ in ("nsubj", "nsubjpass") \
-            and span.doc[first.i - 1].lower_ in ("who", "that"):
+    while (
+        first.i > span.start
+        and span.doc[first.i - 1].dep_ in ("nsubj", "nsubjpass")
+        and span.doc[first.i - 1].lower_ in ("who", "that")
+    ):
         first = span.doc[first.i - 1]
     return first.idx, last.idx + len(last)
 
@@ -196,8 +257,12 @@ def classify_source(span, outlets: OutletMatcher, *, cue_text: str = "") -> Sour
         return SourceInfo("named_person", 0.85, "name of a PERSON entity of the article")
     if span[0].lower_ == "the" and head.tag_ == "NN" and low in TITLES and not anon_marked:
         return SourceInfo("named_person", 0.6, "title of an identified person")
-    if has_person and not anon_marked and head.ent_type_ in ("PERSON", "") and (head.ent_type_ == "PERSON" or
-                                                                              proper_head or low in ANON_ROLE):
+    if (
+        has_person
+        and not anon_marked
+        and head.ent_type_ in ("PERSON", "")
+        and (head.ent_type_ == "PERSON" or proper_head or low in ANON_ROLE)
+    ):
         return SourceInfo("named_person", 0.9, "PERSON entity")
     if outlet and (outlets.canonical(text) or low in MEDIA_HEADS or (head.ent_type_ in ("ORG", "") and proper_head)):
         return SourceInfo("media", 0.9, f"outlet {outlet}")
@@ -206,8 +271,9 @@ def classify_source(span, outlets: OutletMatcher, *, cue_text: str = "") -> Sour
     if anon_marked or familiar or (low in ANON_GENERIC and not proper_head):
         return SourceInfo("anonymous", 0.85, "anonymous head noun", anonymity_fields(span, head))
     modifiers = [t for t in span if t.i < head.i and t.dep_ in ("amod", "compound", "nmod") and t.lower_ not in SEVERAL]
-    if low in UNSPECIFIED_HEADS or (low in GENERIC_PLURAL and not modifiers and not any(
-            c.dep_ in ("prep", "relcl", "acl") for c in head.children)):
+    if low in UNSPECIFIED_HEADS or (
+        low in GENERIC_PLURAL and not modifiers and not any(c.dep_ in ("prep", "relcl", "acl") for c in head.children)
+    ):
         return SourceInfo("unspecified", 0.6, "generic plural")
     if low in ANON_ROLE and not proper_head and not has_person:
         if span[0].lower_ in ("the",) and head.tag_ == "NN" and low in {"spokesperson", "spokesman", "spokeswoman"}:

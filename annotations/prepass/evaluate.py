@@ -82,8 +82,9 @@ def _attr_match(g: dict, p: dict, mode: str) -> bool:
 
 @dataclass
 class Scorer:
-    counts: dict = field(default_factory=lambda: {(r, m): Counts() for r in (*ROLES, "attribution")
-                                                  for m in ("exact", "overlap")})
+    counts: dict = field(
+        default_factory=lambda: {(r, m): Counts() for r in (*ROLES, "attribution") for m in ("exact", "overlap")}
+    )
     type_total: int = 0
     type_correct: int = 0
     fields: dict = field(default_factory=dict)  # anonymity field -> [correct, total]
@@ -96,10 +97,8 @@ class Scorer:
             for role in ROLES:
                 g_spans = sorted({tuple(a[role]) for a in gold if a[role] is not None})
                 p_spans = sorted({tuple(a[role]) for a in pred if a[role] is not None})
-                self.counts[(role, mode)].add(
-                    _match_sets(g_spans, p_spans, lambda g, p, m=mode: span_match(g, p, m)))
-            self.counts[("attribution", mode)].add(
-                _match_sets(gold, pred, lambda g, p, m=mode: _attr_match(g, p, m)))
+                self.counts[(role, mode)].add(_match_sets(g_spans, p_spans, lambda g, p, m=mode: span_match(g, p, m)))
+            self.counts[("attribution", mode)].add(_match_sets(gold, pred, lambda g, p, m=mode: _attr_match(g, p, m)))
         for g in gold:
             if not g.get("source_type"):
                 continue
@@ -122,8 +121,13 @@ class Scorer:
         out = {"docs": self.docs}
         for (role, mode), c in self.counts.items():
             p, r, f = c.prf()
-            out[f"{role}_{mode}"] = {"p": round(p, 4), "r": round(r, 4), "f1": round(f, 4), "gold": c.n_g,
-                                     "pred": c.n_p}
+            out[f"{role}_{mode}"] = {
+                "p": round(p, 4),
+                "r": round(r, 4),
+                "f1": round(f, 4),
+                "gold": c.n_g,
+                "pred": c.n_p,
+            }
         if self.type_total:
             out["source_type_accuracy"] = round(self.type_correct / self.type_total, 4)
             out["source_type_scored"] = self.type_total
@@ -141,11 +145,16 @@ def pred_dicts(proposal) -> list[dict]:
     for a in proposal.attributions:
         anon = None
         if a.anonymity is not None:
-            anon = {"descriptor": a.anonymity.descriptor, "seniority": a.anonymity.seniority,
-                    "number": a.anonymity.number, "justification": a.anonymity.justification,
-                    "specificity": a.anonymity.specificity}
-        out.append({"source": a.source, "cue": a.cue, "content": a.content, "source_type": a.source_type,
-                    "anonymity": anon})
+            anon = {
+                "descriptor": a.anonymity.descriptor,
+                "seniority": a.anonymity.seniority,
+                "number": a.anonymity.number,
+                "justification": a.anonymity.justification,
+                "specificity": a.anonymity.specificity,
+            }
+        out.append(
+            {"source": a.source, "cue": a.cue, "content": a.content, "source_type": a.source_type, "anonymity": anon}
+        )
     return out
 
 
@@ -180,10 +189,15 @@ def read_gold_jsonl(path: str | Path) -> list[tuple[str, str, list[dict]]]:
                 anon = a.get("anonymity") or None
                 if isinstance(anon, dict) and anon.get("justification") is not None:
                     anon = dict(anon, justification=span(anon["justification"]))
-                attrs.append({"source": span(a.get("source") or a.get("source_span")),
-                              "cue": span(a.get("cue") or a.get("cue_span")),
-                              "content": span(a.get("content") or a.get("content_span")),
-                              "source_type": a.get("source_type", ""), "anonymity": anon})
+                attrs.append(
+                    {
+                        "source": span(a.get("source") or a.get("source_span")),
+                        "cue": span(a.get("cue") or a.get("cue_span")),
+                        "content": span(a.get("content") or a.get("content_span")),
+                        "source_type": a.get("source_type", ""),
+                        "anonymity": anon,
+                    }
+                )
             docs.append((str(row.get("id", row.get("article_id", n))), body, attrs))
     return docs
 
@@ -205,18 +219,31 @@ def evaluate(
     t0 = time.perf_counter()
     words = 0
     try:
-        proposals = propose_many((d[1] for d in docs), outlets=tuple(outlets), batch_size=batch_size,
-                                 model_name=model_name)
+        proposals = propose_many(
+            (d[1] for d in docs), outlets=tuple(outlets), batch_size=batch_size, model_name=model_name
+        )
         for (name, text, gold), proposal in zip(docs, proposals, strict=True):
             words += len(text.split())
             pred = pred_dicts(proposal)
             scorer.add(gold, pred)
             if out is not None:
-                out.write(json.dumps({"doc": name, "attributions": [
-                    {"source": list(p["source"]) if p["source"] else None,
-                     "cue": list(p["cue"]) if p["cue"] else None,
-                     "content": [list(p["content"])] if p["content"] else [],
-                     "source_type": p["source_type"]} for p in pred]}) + "\n")
+                out.write(
+                    json.dumps(
+                        {
+                            "doc": name,
+                            "attributions": [
+                                {
+                                    "source": list(p["source"]) if p["source"] else None,
+                                    "cue": list(p["cue"]) if p["cue"] else None,
+                                    "content": [list(p["content"])] if p["content"] else [],
+                                    "source_type": p["source_type"],
+                                }
+                                for p in pred
+                            ],
+                        }
+                    )
+                    + "\n"
+                )
     finally:
         if out is not None:
             out.close()
@@ -238,16 +265,19 @@ def format_table(result: dict) -> str:
     lines = [f"{'':<12}{'exact P':>9}{'R':>7}{'F1':>7}   {'30% P':>7}{'R':>7}{'F1':>7}   gold/pred"]
     for role in (*ROLES, "attribution"):
         e, o = result[f"{role}_exact"], result[f"{role}_overlap"]
-        lines.append(f"{role:<12}{e['p']:>9.3f}{e['r']:>7.3f}{e['f1']:>7.3f}   {o['p']:>7.3f}{o['r']:>7.3f}"
-                     f"{o['f1']:>7.3f}   {e['gold']}/{e['pred']}")
+        lines.append(
+            f"{role:<12}{e['p']:>9.3f}{e['r']:>7.3f}{e['f1']:>7.3f}   {o['p']:>7.3f}{o['r']:>7.3f}"
+            f"{o['f1']:>7.3f}   {e['gold']}/{e['pred']}"
+        )
     for key, value in result.items():
         if key.endswith("accuracy") or key in ("docs", "seconds", "words_per_second", "source_type_scored"):
             lines.append(f"{key}: {value}")
     return "\n".join(lines)
 
 
-def throughput(texts: list[str], *, base_model: str | None = None, model_name: str | None = None,
-               batch_size: int = 32) -> dict:
+def throughput(
+    texts: list[str], *, base_model: str | None = None, model_name: str | None = None, batch_size: int = 32
+) -> dict:
     """Words/s of bare ``nlp.pipe`` of the base pipeline vs the whole ``propose_many``."""
     import spacy
 

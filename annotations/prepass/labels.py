@@ -25,8 +25,23 @@ BOILER_ANYWHERE = re.compile(
     re.IGNORECASE,
 )
 OPINION = {"should", "must", "ought", "seems", "perhaps", "maybe", "arguably", "hopefully", "surely"}
-CLAIM_ENTS = {"PERSON", "ORG", "GPE", "NORP", "DATE", "CARDINAL", "MONEY", "PERCENT", "QUANTITY", "EVENT", "LAW",
-              "FAC", "LOC", "TIME", "ORDINAL"}
+CLAIM_ENTS = {
+    "PERSON",
+    "ORG",
+    "GPE",
+    "NORP",
+    "DATE",
+    "CARDINAL",
+    "MONEY",
+    "PERCENT",
+    "QUANTITY",
+    "EVENT",
+    "LAW",
+    "FAC",
+    "LOC",
+    "TIME",
+    "ORDINAL",
+}
 
 
 _FEATURE_ATTRS = [IS_PUNCT, IS_SPACE, POS, TAG, DEP, LOWER, ENT_TYPE, LIKE_NUM]

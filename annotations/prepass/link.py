@@ -77,8 +77,17 @@ def model_candidates(doc) -> list[Cand]:
             source = min(same, key=lambda s: min(abs(s.start - cue.end), abs(cue.start - s.end)))
             evidence.append("nearest tagger source in sentence")
         conf = 0.75 if source is not None else 0.6
-        cands.append(Cand((cue.start, cue.end), (source.start, source.end) if source is not None else None, None,
-                          "model", conf, evidence=evidence, cue_head=root.i))
+        cands.append(
+            Cand(
+                (cue.start, cue.end),
+                (source.start, source.end) if source is not None else None,
+                None,
+                "model",
+                conf,
+                evidence=evidence,
+                cue_head=root.i,
+            )
+        )
         by_sent.setdefault(sent_start, []).append(len(cands) - 1)
     # contents: to the nearest cue of their sentence, else (quote runs) to a neighbouring sentence's attribution
     sent_index = {start: k for k, start in enumerate(sent_starts)}
@@ -98,7 +107,7 @@ def model_candidates(doc) -> list[Cand]:
         best = min(idxs, key=lambda i: _dist(cands[i].cue, (content.start, content.end)))
         cands[best].content = _hull(cands[best].content, (content.start, content.end))
     for direction in (-1, 1):  # "“A,” he said. “B.”" then "“A. B,” he said."
-        for content in (pending if direction < 0 else reversed(pending)):
+        for content in pending if direction < 0 else reversed(pending):
             k = sent_index[sent_of[(content.start, content.end)]]
             if k in owner or k + direction not in owner:
                 continue
@@ -111,7 +120,8 @@ def model_candidates(doc) -> list[Cand]:
             else:
                 target = owner[k + 1][0]
                 ok = _blank(doc, content.end, sent.end) and (
-                    cands[target].content is None or _blank(doc, sents[k + 1].start, cands[target].content[0]))
+                    cands[target].content is None or _blank(doc, sents[k + 1].start, cands[target].content[0])
+                )
             if ok:
                 cands[target].content = _hull(cands[target].content, (content.start, content.end))
                 owner[k] = [target]
@@ -134,9 +144,15 @@ def _cue_from_content(doc, content, sources, sent_of) -> Cand | None:
     cue = verb_cue(verb)
     if _overlap(cue, (content.start, content.end)):
         return None
-    return Cand(cue, source, (content.start, content.end), "model_content_verb", 0.5 if source else 0.4,
-                evidence=["tagger content", "cue = governing verb of the content", f"speaker: {how}"],
-                cue_head=verb.i)
+    return Cand(
+        cue,
+        source,
+        (content.start, content.end),
+        "model_content_verb",
+        0.5 if source else 0.4,
+        evidence=["tagger content", "cue = governing verb of the content", f"speaker: {how}"],
+        cue_head=verb.i,
+    )
 
 
 def _blank(doc, start: int, end: int) -> bool:
@@ -156,8 +172,13 @@ def fill_from_parse(doc, cands: list[Cand], rule_cands: list[Cand]) -> None:
             if content is not None and not _overlap(content, c.source) and not _overlap(content, c.cue):
                 c.content = _trim(doc, *content)
                 c.evidence.append(f"content from parse ({how})")
-        if FILL_SOURCE and c.source is None and rule is not None and rule.source is not None \
-                and not _overlap(rule.source, c.content):
+        if (
+            FILL_SOURCE
+            and c.source is None
+            and rule is not None
+            and rule.source is not None
+            and not _overlap(rule.source, c.content)
+        ):
             c.source = rule.source
             c.evidence.append("source from parse rule")
         elif FILL_SOURCE and c.source is None and c.cue_head is not None and doc[c.cue_head].tag_.startswith("VB"):
@@ -211,14 +232,14 @@ def _via(doc, cand: Cand, outlets: OutletMatcher) -> str:
             nouns = [t.lower_ for t in child.subtree]
             if not any(n in STATEMENT_NOUNS for n in nouns):
                 continue
-        name = outlets.find(doc[span[0]:span[1]].text)
+        name = outlets.find(doc[span[0] : span[1]].text)
         if name:
             return name
     return ""
 
 
 def _definite_head(doc, src: Tok):
-    toks = doc[src[0]:src[1]]
+    toks = doc[src[0] : src[1]]
     root = toks.root
     return toks[0].lower_ in ("the", "that", "this") and len(toks) <= 4, root
 
@@ -226,9 +247,16 @@ def _definite_head(doc, src: Tok):
 def finish(doc, cands: list[Cand], quotes: list[Tok], outlets: OutletMatcher) -> list[Cand]:
     cands = sorted(cands, key=lambda c: (c.cue or c.source)[0])
     out: list[Cand] = []
+    # cues are taken in order of their start, so a non-empty cue overlaps a kept one exactly when it starts
+    # before the largest end of the kept cues (empty cues, which the rules never make, take the full scan)
+    cue_end = -1
     for c in cands:
-        if c.cue is not None and any(_overlap(c.cue, o.cue) for o in out):
-            continue
+        if c.cue is not None:
+            if c.cue[0] < c.cue[1]:
+                if c.cue[0] < cue_end:
+                    continue
+            elif any(_overlap(c.cue, o.cue) for o in out):
+                continue
         if c.content is not None:
             for q in quotes:
                 if _overlap(q, c.content) and not (c.cue and _overlap(q, c.cue) and q[0] < c.cue[0] < q[1]):
@@ -243,11 +271,13 @@ def finish(doc, cands: list[Cand], quotes: list[Tok], outlets: OutletMatcher) ->
         if c.source is None and c.cue is None:
             continue
         out.append(c)
+        if c.cue is not None and c.cue[1] > cue_end:
+            cue_end = c.cue[1]
     _interrupted_quotes(doc, out, quotes)
     _continue_quotes(doc, out, quotes)
     for i, c in enumerate(out):
         if c.source is not None:
-            span = doc[c.source[0]:c.source[1]]
+            span = doc[c.source[0] : c.source[1]]
             info = classify_source(span, outlets)
             c.source_type, c.anonymity = info.source_type, info.anonymity
             c.evidence.append(f"type: {info.evidence}")
@@ -266,10 +296,15 @@ def finish(doc, cands: list[Cand], quotes: list[Tok], outlets: OutletMatcher) ->
     for outer in out:
         if outer.source_type != "media" or outer.content is None:
             continue
-        name = outlets.find(doc[outer.source[0]:outer.source[1]].text) or doc[outer.source[0]:outer.source[1]].text
+        name = outlets.find(doc[outer.source[0] : outer.source[1]].text) or doc[outer.source[0] : outer.source[1]].text
         for inner in out:
-            if inner is not outer and inner.cue and outer.content[0] <= inner.cue[0] < outer.content[1] \
-                    and not inner.via and inner.source_type != "media":
+            if (
+                inner is not outer
+                and inner.cue
+                and outer.content[0] <= inner.cue[0] < outer.content[1]
+                and not inner.via
+                and inner.source_type != "media"
+            ):
                 inner.via = name
                 inner.evidence.append(f"relayed by {name}")
     for c in out:
@@ -327,7 +362,7 @@ def _continue_quotes(doc, out: list[Cand], quotes: list[Tok]) -> None:
 
 def _speaker_ref(doc, out: list[Cand], i: int) -> None:
     c = out[i]
-    span = doc[c.source[0]:c.source[1]]
+    span = doc[c.source[0] : c.source[1]]
     low = span.text.lower()
     definite, root = _definite_head(doc, c.source)
     # which test applies depends on this source only; earlier sources are looked at only as far as it needs

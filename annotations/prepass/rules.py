@@ -43,14 +43,64 @@ BELIEF = [
     "believe", "think", "feel", "hope", "expect", "fear", "worry", "want", "plan", "suspect", "doubt", "know",
     "understand", "assume", "reckon",
 ]  # fmt: skip
-LABEL_STOP = {"latest", "correction", "update", "updated", "video", "watch", "photo", "photos", "note", "related",
-              "read", "editor", "breaking", "exclusive", "opinion", "analysis", "q", "a", "tags", "source"}
+LABEL_STOP = {
+    "latest",
+    "correction",
+    "update",
+    "updated",
+    "video",
+    "watch",
+    "photo",
+    "photos",
+    "note",
+    "related",
+    "read",
+    "editor",
+    "breaking",
+    "exclusive",
+    "opinion",
+    "analysis",
+    "q",
+    "a",
+    "tags",
+    "source",
+}
 FIRST_SECOND = {"i", "we", "you"}
 HEDGES = {"reportedly", "allegedly", "purportedly", "supposedly", "rumoredly", "ostensibly"}
-EXPLETIVE_PASSIVE = {"believed", "understood", "thought", "said", "reported", "alleged", "rumored", "rumoured",
-                     "expected", "claimed", "known", "feared", "estimated"}
-STATEMENT_NOUNS = {"statement", "interview", "release", "post", "tweet", "letter", "email", "op-ed", "speech",
-                   "remarks", "briefing", "conference", "call", "testimony", "podcast", "appearance", "memo"}
+EXPLETIVE_PASSIVE = {
+    "believed",
+    "understood",
+    "thought",
+    "said",
+    "reported",
+    "alleged",
+    "rumored",
+    "rumoured",
+    "expected",
+    "claimed",
+    "known",
+    "feared",
+    "estimated",
+}
+STATEMENT_NOUNS = {
+    "statement",
+    "interview",
+    "release",
+    "post",
+    "tweet",
+    "letter",
+    "email",
+    "op-ed",
+    "speech",
+    "remarks",
+    "briefing",
+    "conference",
+    "call",
+    "testimony",
+    "podcast",
+    "appearance",
+    "memo",
+}
 
 
 def _forms(lemma: str) -> set[str]:
@@ -127,11 +177,16 @@ def _is_quote(tok) -> bool:
 
 def _trim(doc, start: int, end: int, keep_quotes: bool = True) -> Tok | None:
     """Strip white space, punctuation (but not quote marks) and a leading conjunction from a token range."""
-    while start < end and (doc[start].is_space or (doc[start].is_punct and not (keep_quotes and _is_quote(doc[start])))
-                           or doc[start].lower_ in ("and", "but")):
+    while start < end and (
+        doc[start].is_space
+        or (doc[start].is_punct and not (keep_quotes and _is_quote(doc[start])))
+        or doc[start].lower_ in ("and", "but")
+    ):
         start += 1
-    while end > start and (doc[end - 1].is_space or (doc[end - 1].is_punct and doc[end - 1].text not in "%$"
-                                                      and not (keep_quotes and _is_quote(doc[end - 1])))):
+    while end > start and (
+        doc[end - 1].is_space
+        or (doc[end - 1].is_punct and doc[end - 1].text not in "%$" and not (keep_quotes and _is_quote(doc[end - 1])))
+    ):
         end -= 1
     return (start, end) if start < end else None
 
@@ -239,9 +294,16 @@ def verbal(doc, tok) -> Cand | None:
         conf -= 0.1
     if belief:
         conf -= 0.15
-    return Cand(cue, source, content, "verbal", conf, evidence=[f"cue verb {low}", f"speaker: {how}",
-                                                                   f"content: {chow}"], cue_head=tok.i,
-                source_type="unspecified" if how == "expletive passive" else "")
+    return Cand(
+        cue,
+        source,
+        content,
+        "verbal",
+        conf,
+        evidence=[f"cue verb {low}", f"speaker: {how}", f"content: {chow}"],
+        cue_head=tok.i,
+        source_type="unspecified" if how == "expletive passive" else "",
+    )
 
 
 def according_to(doc, tok) -> Cand | None:
@@ -275,8 +337,16 @@ def hedge(doc, tok) -> Cand | None:
     content = _trim(doc, max(s, sent.start), min(e, sent.end))
     if content is None:
         return None
-    return Cand((tok.i, tok.i + 1), None, content, "hedge", 0.6, evidence=[f"hedge {tok.lower_}"],
-                source_type="unspecified", cue_head=tok.i)
+    return Cand(
+        (tok.i, tok.i + 1),
+        None,
+        content,
+        "hedge",
+        0.6,
+        evidence=[f"hedge {tok.lower_}"],
+        source_type="unspecified",
+        cue_head=tok.i,
+    )
 
 
 def _line_start(doc, i: int) -> int:
@@ -289,7 +359,7 @@ def _line_start(doc, i: int) -> int:
 
 
 def colon_quote(doc, tok, quotes_by_start: dict[int, Tok]) -> Cand | None:
-    """"NAME: …" speaker labels and "X had a message: “…”" quote introductions."""
+    """ "NAME: …" speaker labels and "X had a message: “…”" quote introductions."""
     if tok.text != ":" or tok.i == 0 or tok.i + 1 >= len(doc):
         return None
     prev = doc[tok.i - 1]
@@ -299,32 +369,59 @@ def colon_quote(doc, tok, quotes_by_start: dict[int, Tok]) -> Cand | None:
     while nxt < len(doc) and doc[nxt].is_space:
         nxt += 1
     start = _line_start(doc, tok.i)
-    label = doc[start:tok.i]
+    label = doc[start : tok.i]
     speaker = any(t.ent_type_ == "PERSON" for t in label) or all(t.is_upper or t.is_punct for t in label)
-    if 0 < len(label) <= 4 and speaker and any(t.is_alpha and len(t) > 1 for t in label) and label.start > 0 \
-            and not any(t.lower_ in LABEL_STOP for t in label) and "\n" not in doc[tok.i + 1].text:
+    if (
+        0 < len(label) <= 4
+        and speaker
+        and any(t.is_alpha and len(t) > 1 for t in label)
+        and label.start > 0
+        and not any(t.lower_ in LABEL_STOP for t in label)
+        and "\n" not in doc[tok.i + 1].text
+    ):
         end = nxt
-        while end < len(doc) and "\n" not in doc[end].text and not (end > nxt and doc[end].is_sent_start
-                                                                     and end - nxt > 60):
+        while (
+            end < len(doc)
+            and "\n" not in doc[end].text
+            and not (end > nxt and doc[end].is_sent_start and end - nxt > 60)
+        ):
             end += 1
         content = _trim(doc, nxt, end)
         if content is not None:
-            return Cand((tok.i, tok.i + 1), (start, tok.i), content, "colon_label", 0.6,
-                        evidence=["speaker label before colon"], cue_head=tok.i)
+            return Cand(
+                (tok.i, tok.i + 1),
+                (start, tok.i),
+                content,
+                "colon_label",
+                0.6,
+                evidence=["speaker label before colon"],
+                cue_head=tok.i,
+            )
     if nxt not in quotes_by_start:
         return None
     source = None
-    for t in doc[start:tok.i]:
+    for t in doc[start : tok.i]:
         if t.dep_ in ("nsubj", "nsubjpass") and t.head.i < tok.i:
             source = _trim(doc, *_subtree(t), keep_quotes=False)
             break
     if source is None:
         source = _trim(doc, start, tok.i, keep_quotes=False)
-    if source is None or source[1] - source[0] > 12 or not any(t.pos_ in ("PROPN", "NOUN", "PRON")
-                                                                  for t in doc[source[0]:source[1]]):
+    if (
+        source is None
+        or source[1] - source[0] > 12
+        or not any(t.pos_ in ("PROPN", "NOUN", "PRON") for t in doc[source[0] : source[1]])
+    ):
         return None
-    return Cand((tok.i, tok.i + 1), source, quotes_by_start[nxt], "colon", 0.55, quote_kind="direct",
-                evidence=["colon before quote"], cue_head=tok.i)
+    return Cand(
+        (tok.i, tok.i + 1),
+        source,
+        quotes_by_start[nxt],
+        "colon",
+        0.55,
+        quote_kind="direct",
+        evidence=["colon before quote"],
+        cue_head=tok.i,
+    )
 
 
 def dash_quote(doc, tok, quotes_by_end: dict[int, Tok]) -> Cand | None:
@@ -340,8 +437,16 @@ def dash_quote(doc, tok, quotes_by_end: dict[int, Tok]) -> Cand | None:
     while end < len(doc) and end - tok.i <= 10 and "\n" not in doc[end].text and doc[end].text not in (",", ".", "“"):
         end += 1
     source = _trim(doc, tok.i + 1, end, keep_quotes=False)
-    return Cand((tok.i, tok.i + 1), source, quotes_by_end[k + 1], "dash", 0.55, quote_kind="direct",
-                evidence=["dash after quote"], cue_head=tok.i)
+    return Cand(
+        (tok.i, tok.i + 1),
+        source,
+        quotes_by_end[k + 1],
+        "dash",
+        0.55,
+        quote_kind="direct",
+        evidence=["dash after quote"],
+        cue_head=tok.i,
+    )
 
 
 def find_candidates(doc) -> tuple[list[Cand], list[Tok]]:

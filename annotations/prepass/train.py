@@ -66,7 +66,7 @@ def gold_entities(doc, attributions) -> list:
     ents = []
 
     def trim(start: int, end: int) -> tuple[int, int]:
-        while start < end and (doc[start].is_space or (doc[start].is_punct and doc[start].text not in "“\"")):
+        while start < end and (doc[start].is_space or (doc[start].is_punct and doc[start].text not in '“"')):
             start += 1
         while end > start and doc[end - 1].is_space:
             end -= 1
