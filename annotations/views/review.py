@@ -19,8 +19,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db import connection
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, render
@@ -359,23 +359,25 @@ def _progress_from(article: Article, attributions: list[Attribution], sentences:
     )
 
 
+_PROGRESS_SQL = f"""
+    SELECT a.state, a.version,
+      (SELECT COUNT(*) FROM {Attribution._meta.db_table} t WHERE t.article_id = a.id),
+      (SELECT COUNT(*) FROM {Attribution._meta.db_table} t WHERE t.article_id = a.id AND t.review_state = %s),
+      (SELECT COUNT(*) FROM {Sentence._meta.db_table} s WHERE s.article_id = a.id AND s.label = '')
+    FROM {Article._meta.db_table} a WHERE a.id = %s
+"""  # noqa: S608 (table names from the models, values as parameters)
+
+
 def _progress_query(article: Article) -> dict[str, Any]:
-    """The counters after an action, in two queries; refreshes ``article.state`` and ``.version`` on the way."""
+    """The counters after an action, in two queries; refreshes ``article.state`` and ``.version`` on the way.
 
-    def count(model, **filters):
-        rows = model.objects.filter(article=OuterRef("pk"), **filters).values("article").annotate(n=Count("pk"))
-        return Coalesce(Subquery(rows.values("n")), 0)
-
-    row = (
-        Article.objects.filter(pk=article.pk)
-        .annotate(
-            total=count(Attribution),
-            open=count(Attribution, review_state=ReviewState.PROPOSED),
-            unlabelled=count(Sentence, label=""),
-        )
-        .values("state", "version", "total", "open", "unlabelled")
-        .get()
-    )
+    Plain SQL: the ORM spent ten times longer compiling the three counting subqueries than the database
+    spent running them, on the path of every review action.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_PROGRESS_SQL, [ReviewState.PROPOSED.value, article.pk])
+        state, version, total, open_count, unlabelled = cursor.fetchone()
+    row = {"state": state, "version": version, "total": total, "open": open_count, "unlabelled": unlabelled}
     article.state, article.version = row["state"], row["version"]
     open_ids = list(
         article.attributions.filter(review_state=ReviewState.PROPOSED)
