@@ -8,20 +8,15 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
-from django_htmx.middleware import HtmxDetails
 
 from annotations.exports import FORMATS, ExportFilters, articles_queryset, export_chunks
 from annotations.models import Article, ArticleState, Outlet, SourceType
 from annotations.permissions import standards_required
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
+from annotations.views.common import HtmxHttpRequest, vary_on_htmx
 
 
 class ExportForm(forms.Form):
@@ -77,11 +72,6 @@ def _reviewer_ids():
     return Article.objects.filter(state=ArticleState.REVIEWED, reviewed_by__isnull=False).values("reviewed_by")
 
 
-def _vary(response: HttpResponse) -> HttpResponse:
-    patch_vary_headers(response, ["HX-Request"])
-    return response
-
-
 @require_GET
 @standards_required
 def exports(request: HtmxHttpRequest) -> HttpResponse:
@@ -95,7 +85,7 @@ def exports(request: HtmxHttpRequest) -> HttpResponse:
     if request.htmx and not request.htmx.history_restore_request:
         template_name += "#summary"
     context = {"form": form, "matching": matching, "formats": FORMATS.values()}
-    return _vary(TemplateResponse(request, template_name, context))
+    return vary_on_htmx(TemplateResponse(request, template_name, context))
 
 
 @require_GET

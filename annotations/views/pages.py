@@ -20,35 +20,20 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, push_url
-from django_htmx.middleware import HtmxDetails
 
 from annotations import services
 from annotations.forms import ArticleAssignForm, ArticleFilterForm, ImportForm, staff_users
 from annotations.models import Article, ArticleState, Attribution, Event, Outlet, ReviewState
 from annotations.permissions import editor_required, standards_required
 from annotations.roles import is_standards
+from annotations.views.common import HtmxHttpRequest, vary_on_htmx, wants_fragment
 
 ARTICLES_PER_PAGE = 50
 EVENTS_PER_PAGE = 50
 IMPORT_BATCHES_KEPT = 20
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
-
-
-def _fragment(request: HtmxHttpRequest) -> bool:
-    """An htmx request that wants a fragment (a history restore wants the whole page)."""
-    return bool(request.htmx) and not request.htmx.history_restore_request
-
-
-def _vary(response: HttpResponse) -> HttpResponse:
-    patch_vary_headers(response, ["HX-Request"])
-    return response
 
 
 def _open_counts(queryset: QuerySet[Article]) -> QuerySet[Article]:
@@ -102,10 +87,10 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
         Article.objects.filter(assignee=request.user).exclude(state=ArticleState.REVIEWED).select_related("outlet")
     ).order_by("lease_expires_at", "pk")
     context = {"queue": queue, "now": timezone.now()}
-    if _fragment(request):  # the queue refreshes itself now and then: others take and finish articles
-        return _vary(TemplateResponse(request, "home.html#queue", context))
+    if wants_fragment(request):  # the queue refreshes itself now and then: others take and finish articles
+        return vary_on_htmx(TemplateResponse(request, "home.html#queue", context))
     context["counts"] = _state_counts(Article.objects.all())
-    return _vary(TemplateResponse(request, "home.html", context))
+    return vary_on_htmx(TemplateResponse(request, "home.html", context))
 
 
 @require_POST
@@ -115,11 +100,11 @@ def next_article(request: HtmxHttpRequest) -> HttpResponse:
     if article is None:
         message = "Nothing left to review: every pre-passed article is reviewed or held by another editor."
         if request.htmx:
-            return _vary(TemplateResponse(request, "home.html#next", {"nothing_left": message}))
+            return vary_on_htmx(TemplateResponse(request, "home.html#next", {"nothing_left": message}))
         messages.info(request, message)
         return redirect("home")
     url = reverse("review", args=[article.pk])
-    return _vary(HttpResponseClientRedirect(url) if request.htmx else redirect(url))
+    return vary_on_htmx(HttpResponseClientRedirect(url) if request.htmx else redirect(url))
 
 
 # --- articles -----------------------------------------------------------------------
@@ -189,9 +174,9 @@ def articles(request: HtmxHttpRequest) -> HttpResponse:
         "can_assign": standards,
         "assignees": users if standards else [],
     }
-    if _fragment(request):
-        return _vary(push_url(TemplateResponse(request, "articles.html#results", context), here))
-    return _vary(TemplateResponse(request, "articles.html", context))
+    if wants_fragment(request):
+        return vary_on_htmx(push_url(TemplateResponse(request, "articles.html#results", context), here))
+    return vary_on_htmx(TemplateResponse(request, "articles.html", context))
 
 
 @require_POST
@@ -202,7 +187,7 @@ def article_assign(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     back = _safe_next(request, reverse("articles"))
     if not form.is_valid():
         if request.htmx:
-            return _vary(HttpResponse("That person cannot hold articles.", status=422))
+            return vary_on_htmx(HttpResponse("That person cannot hold articles.", status=422))
         messages.error(request, "That person cannot hold articles.")
         return redirect(back)
     assignee = form.cleaned_data["assignee"]
@@ -217,7 +202,7 @@ def article_assign(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             "here": back,
             "row_message": message,
         }
-        return _vary(TemplateResponse(request, "articles.html#row", context))
+        return vary_on_htmx(TemplateResponse(request, "articles.html#row", context))
     messages.success(request, message)
     return HttpResponseRedirect(back)
 
@@ -280,13 +265,13 @@ def import_articles(request: HtmxHttpRequest) -> HttpResponse:
             )
         token = _store_batch(request, _merge(summaries))
         url = reverse("import_batch", args=[token])
-        return _vary(HttpResponseClientRedirect(url) if request.htmx else redirect(url))
+        return vary_on_htmx(HttpResponseClientRedirect(url) if request.htmx else redirect(url))
     outlets = list(Outlet.objects.order_by("name").values_list("name", flat=True))
     status = 422 if request.method == "POST" else 200
     template_name = "import.html"
     if request.htmx and request.method == "POST":
         template_name += "#import-form"
-    return _vary(TemplateResponse(request, template_name, {"form": form, "outlets": outlets}, status=status))
+    return vary_on_htmx(TemplateResponse(request, template_name, {"form": form, "outlets": outlets}, status=status))
 
 
 @dataclass
@@ -328,10 +313,10 @@ def import_batch(request: HtmxHttpRequest, token: str) -> HttpResponse:
         raise Http404("No such import in this session.")
     progress = _progress(batch["ids"])
     context = {"batch": batch, "token": token, "progress": progress}
-    if _fragment(request):
-        return _vary(TemplateResponse(request, "import.html#progress", context))
+    if wants_fragment(request):
+        return vary_on_htmx(TemplateResponse(request, "import.html#progress", context))
     context["imported_articles"] = _article_rows(Article.objects.filter(pk__in=batch["ids"][:ARTICLES_PER_PAGE]))
-    return _vary(TemplateResponse(request, "import.html", context))
+    return vary_on_htmx(TemplateResponse(request, "import.html", context))
 
 
 # --- history ---------------------------------------------------------------------------
@@ -415,6 +400,6 @@ def article_history(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     rows = [(event, _changes(event, users, article.body)) for event in events]
     context = {"article": article, "page": page, "rows": rows}
     template_name = "history.html"
-    if _fragment(request):
+    if wants_fragment(request):
         template_name += "#events"
-    return _vary(TemplateResponse(request, template_name, context))
+    return vary_on_htmx(TemplateResponse(request, template_name, context))

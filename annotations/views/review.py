@@ -29,7 +29,6 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.middleware import HtmxDetails
 
 from annotations import services
 from annotations.forms import AttributionAddForm, AttributionCorrectForm, SentenceLabelForm, VersionForm
@@ -47,6 +46,7 @@ from annotations.models import (
 )
 from annotations.permissions import editor_required
 from annotations.roles import is_standards
+from annotations.views.common import HtmxHttpRequest
 
 TEMPLATE = "review.html"
 SPAN_ROLES = ("source", "cue", "content", "anon_justification")
@@ -60,10 +60,6 @@ LABEL_KEYS = [  # (value, text, key, short)
     (SentenceLabel.BOILERPLATE, SentenceLabel.BOILERPLATE.label, "4", "Boilerplate"),
 ]
 TOKEN = re.compile(r"\w+|[^\w\s]")
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
 
 
 # --- object-level rules -------------------------------------------------------------------

@@ -19,27 +19,12 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
-from django_htmx.middleware import HtmxDetails
 
 from annotations import charts, stats
 from annotations.models import Outlet
 from annotations.permissions import editor_required
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
-
-
-def _fragment(request: HtmxHttpRequest) -> bool:
-    """An htmx request that wants a fragment (a history restore wants the whole page)."""
-    return bool(request.htmx) and not request.htmx.history_restore_request
-
-
-def _vary(response: HttpResponse) -> HttpResponse:
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+from annotations.views.common import HtmxHttpRequest, vary_on_htmx, wants_fragment
 
 
 def _scope(request: HttpRequest) -> tuple[stats.ScopeForm, stats.Scope]:
@@ -102,9 +87,9 @@ def scorecard(request: HtmxHttpRequest) -> HttpResponse:
         "extra_hidden": [("sort", sort), ("dir", "desc" if descending else "asc")] if "sort" in request.GET else [],
     }
     template_name = "scorecard_overview.html"
-    if _fragment(request):
+    if wants_fragment(request):
         template_name += "#results"
-    return _vary(TemplateResponse(request, template_name, context))
+    return vary_on_htmx(TemplateResponse(request, template_name, context))
 
 
 def _query(scope: stats.Scope) -> str:
@@ -188,9 +173,9 @@ def scorecard_outlet(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         "query": _query(scope),
     }
     template_name = "scorecard_outlet.html"
-    if _fragment(request):
+    if wants_fragment(request):
         template_name += "#results"
-    return _vary(TemplateResponse(request, template_name, context))
+    return vary_on_htmx(TemplateResponse(request, template_name, context))
 
 
 def _outlet_data(scope: stats.Scope, outlet: Outlet) -> dict:
@@ -286,9 +271,9 @@ def scorecard_compare(request: HtmxHttpRequest) -> HttpResponse:
             "rows": _compare_rows(figures),
         }
     template_name = "scorecard_compare.html"
-    if _fragment(request):
+    if wants_fragment(request):
         template_name += "#results"
-    return _vary(TemplateResponse(request, template_name, context))
+    return vary_on_htmx(TemplateResponse(request, template_name, context))
 
 
 def _compare_rows(figures: list[stats.OutletFigures]) -> list[dict]:
