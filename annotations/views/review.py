@@ -84,7 +84,9 @@ def _article_for_action(request: HttpRequest, pk: int) -> Article:
 
 
 def _attribution_for_action(request: HttpRequest, pk: int) -> Attribution:
-    attribution = get_object_or_404(Attribution.objects.select_related("article"), pk=pk)
+    attribution = get_object_or_404(
+        Attribution.objects.select_related("article").defer("article__raw", "article__removed_lines"), pk=pk
+    )
     _require_act(request.user, attribution.article)
     return attribution
 
