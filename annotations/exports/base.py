@@ -201,3 +201,17 @@ def username(user) -> str | None:
 
 def iso(value) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def article_meta(article: Article, *, includes_unreviewed: bool) -> dict:
+    """The article's fields that every tool's task carries as metadata (Prodigy, Label Studio, spaCy)."""
+    return {
+        "article_id": article.pk,
+        "outlet": article.outlet.name,
+        "title": article.title,
+        "url": article.url,
+        "published": iso(article.published),
+        "state": article.state,
+        "reviewed_by": username(article.reviewed_by),
+        "includes_unreviewed": includes_unreviewed,
+    }

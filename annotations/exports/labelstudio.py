@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 
 from annotations.models import ReviewState
 
-from .base import Record, iso, username
+from .base import Record, article_meta, iso, username
 from .spans import REL_CUE_CONTENT, REL_SOURCE_CUE, ROLES, role_label
 
 FROM_SPANS = "label"
@@ -70,16 +70,7 @@ def labelstudio_task(record: Record, *, includes_unreviewed: bool = False) -> di
     task: dict = {
         "data": {
             "text": article.body,
-            "meta": {
-                "article_id": article.pk,
-                "outlet": article.outlet.name,
-                "title": article.title,
-                "url": article.url,
-                "published": iso(article.published),
-                "state": article.state,
-                "reviewed_by": username(article.reviewed_by),
-                "includes_unreviewed": includes_unreviewed,
-            },
+            "meta": article_meta(article, includes_unreviewed=includes_unreviewed),
         },
         "annotations": [],
         "predictions": [],

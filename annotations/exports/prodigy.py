@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 
 import murmurhash
 
-from .base import Record, iso, username
+from .base import Record, article_meta
 from .spans import REL_CUE_CONTENT, REL_SOURCE_CUE, ROLES, Tokenizer, labelled_spans, tokenizer
 
 INPUT_KEYS = ("text",)
@@ -79,16 +79,7 @@ def prodigy_task(record: Record, *, includes_unreviewed: bool = False, nlp: Toke
     live = record.live
     task = {
         "text": article.body,
-        "meta": {
-            "article_id": article.pk,
-            "outlet": article.outlet.name,
-            "title": article.title,
-            "url": article.url,
-            "published": iso(article.published),
-            "state": article.state,
-            "reviewed_by": username(article.reviewed_by),
-            "includes_unreviewed": includes_unreviewed,
-        },
+        "meta": article_meta(article, includes_unreviewed=includes_unreviewed),
         "tokens": tokens_of(doc),
         "spans": sorted(spans.values(), key=lambda s: (s["start"], s["end"], s["label"])),
         "relations": relations,

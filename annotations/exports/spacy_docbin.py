@@ -28,7 +28,7 @@ from typing import IO
 
 import srsly
 
-from .base import Record, iso, username
+from .base import Record, article_meta
 from .spans import ROLES, Tokenizer, labelled_spans
 
 BATCH = 100
@@ -38,14 +38,7 @@ READ = 1 << 20
 def record_meta(record: Record, *, includes_unreviewed: bool) -> dict:
     article = record.article
     return {
-        "article_id": article.pk,
-        "outlet": article.outlet.name,
-        "title": article.title,
-        "url": article.url,
-        "published": iso(article.published),
-        "state": article.state,
-        "reviewed_by": username(article.reviewed_by),
-        "includes_unreviewed": includes_unreviewed,
+        **article_meta(article, includes_unreviewed=includes_unreviewed),
         "sentences": [
             {"start": s.start, "end": s.end, "label": s.label, "review_state": s.review_state} for s in record.sentences
         ],
