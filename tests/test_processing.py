@@ -203,3 +203,81 @@ def test_prepass_command_pending_then_all_keeps_decisions():
     assert "articles processed: 1" in out.getvalue()
     sentence.refresh_from_db()
     assert sentence.label == "boilerplate"
+
+
+def _stored(article: Article) -> dict:
+    """What storing a proposal left for one article, without ids."""
+    sentences = list(article.sentences.order_by("index").values("index", "start", "end", "label", "confidence"))
+    index_of = dict(article.sentences.values_list("pk", "index"))
+    rows = list(article.attributions.order_by("pk"))
+    position = {row.pk: n for n, row in enumerate(rows)}
+    attributions = [
+        (
+            row.source_type,
+            row.source_start,
+            row.cue_start,
+            row.content_end,
+            row.anon_specificity,
+            row.via,
+            index_of.get(row.sentence_id),
+            position.get(row.speaker_ref_id),
+            row.proposal,
+        )
+        for row in rows
+    ]
+    counts = services.counts.ArticleCounts.objects.filter(article=article).values().get()
+    assert (counts.pop("article_id"), counts.pop("outlet_id")) == (article.pk, article.outlet_id)
+    event = Event.objects.get(article_id=article.pk, action="prepass")
+    return {"sentences": sentences, "attributions": attributions, "counts": counts, "event": event.after}
+
+
+def _proposals(article: Article) -> ArticleProposal:
+    body = article.body
+    return ArticleProposal(
+        sentences=[SentenceProposal(0, body.index(".") + 1, "sourced", 0.8)],
+        attributions=[
+            AttributionProposal(SourceType.NAMED_PERSON, span_of(body, "Anna Berg"), span_of(body, "said")),
+            AttributionProposal(
+                SourceType.ANONYMOUS,
+                span_of(body, "A senior official"),
+                span_of(body, "told"),
+                via="The Gazette",
+                anonymity=prepass.Anonymity("government", "senior", "one", None, "bare"),
+                speaker_ref=0,
+            ),
+            AttributionProposal(SourceType.UNSPECIFIED, None, span_of(body, "reportedly")),
+        ],
+    )
+
+
+BATCH_BODY = "Anna Berg said the port would close, A senior official told The Gazette. It reportedly will."
+
+
+@pytest.mark.django_db
+def test_a_batch_stores_exactly_what_one_at_a_time_stores():
+    one, batch = imported(BATCH_BODY), [imported(BATCH_BODY + f" Story {i}.") for i in range(3)]
+    services.article_store_proposal(article=one, proposal=_proposals(one))
+    summary = services.articles_store_proposals(pairs=[(a, _proposals(a)) for a in batch])
+    assert (summary.processed, summary.attributions_created, summary.sentences) == (3, 9, 3)
+    expected = _stored(one)
+    for article in batch:
+        assert _stored(article) == expected
+        article.refresh_from_db()
+        assert article.state == ArticleState.PREPASSED and article.pipeline == prepass.PIPELINE_NAME
+    # the counts computed in Python are what the database recomputes
+    before = list(services.counts.ArticleCounts.objects.order_by("pk").values())
+    services.article_counts_rebuild()
+    assert list(services.counts.ArticleCounts.objects.order_by("pk").values()) == before
+
+
+@pytest.mark.django_db
+def test_a_batch_that_fails_is_stored_one_at_a_time_up_to_the_bad_article():
+    good, bad = imported(BATCH_BODY), imported(BATCH_BODY + " Bad.")
+    wrong = _proposals(bad)
+    wrong.attributions[0].cue = (0, len(bad.body) + 5)  # beyond the body: the database refuses it
+    with pytest.raises(Exception, match=r"offset|constraint|body|CHECK"):
+        services.articles_store_proposals(pairs=[(good, _proposals(good)), (bad, wrong)])
+    good.refresh_from_db()
+    bad.refresh_from_db()
+    assert good.state == ArticleState.PREPASSED and good.attributions.count() == 3  # stored before the error
+    assert bad.state == ArticleState.IMPORTED and not bad.attributions.exists() and not bad.sentences.exists()

@@ -481,8 +481,23 @@ def test_mark_reviewed_once_every_proposal_is_decided(editor_client, editor, ber
     response = editor_client.post(reverse("review_mark_reviewed", args=[berg.article_id]), {"version": 1}, **HX)
     assert response.status_code == 200
     assert trigger(response) == {"article-reviewed": {"id": berg.article_id, "state": "reviewed"}}
-    assert "Reviewed" in response.content.decode()
+    html = response.content.decode()
+    assert "Reviewed" in html and "Article marked reviewed." in html
+    # the whole review region comes back, without the actions an editor no longer has here
+    assert response["HX-Retarget"] == "#review" and response["HX-Reswap"] == "outerHTML"
+    assert 'id="review"' in html and f'id="attribution-{berg.pk}"' in html
+    assert reverse("review_confirm", args=[berg.pk]) not in html
+    assert 'id="add-form"' not in html and "<html" not in html
     assert Article.objects.get(pk=berg.article_id).state == ArticleState.REVIEWED
+
+
+def test_mark_reviewed_leaves_standards_editors_their_actions(berg, client):
+    standards = make_user(role="standards")
+    services.attribution_confirm(attribution_id=berg.pk, user=standards, version=1)
+    client.force_login(standards)
+    response = client.post(reverse("review_mark_reviewed", args=[berg.article_id]), {"version": 1}, **HX)
+    assert response.status_code == 200
+    assert reverse("review_confirm", args=[berg.pk]) in response.content.decode()
 
 
 def test_mark_reviewed_without_js_redirects(editor_client, editor, berg):

@@ -31,7 +31,28 @@ LABELS = ("SOURCE", "CUE", "CONTENT")
 BASE_EXCLUDE = ["lemmatizer", "senter"]
 
 
-def ner_model_config(width: int = 96, depth: int = 4, hidden: int = 64) -> dict:
+def ner_model_config(width: int = 96, depth: int = 4, hidden: int = 64, *, arch: str = "listener") -> dict:
+    """The ``attr_ner`` model: ``listener`` reuses the base pipeline's tok2vec (plus a small embedding of
+    the parse features); ``own`` gives it a CNN of its own (slower: a second tok2vec over every text)."""
+    if arch == "listener":
+        return {
+            "@architectures": "spacy.TransitionBasedParser.v2",
+            "state_type": "ner",
+            "extra_state_tokens": False,
+            "hidden_width": hidden,
+            "maxout_pieces": 2,
+            "use_upper": True,
+            "nO": None,
+            "tok2vec": {
+                "@architectures": "sourcing_desk.ListenerFeatures.v1",
+                "upstream": "tok2vec",
+                "width": 96,  # en_core_web_sm's shared tok2vec
+                "extra_width": 64,
+                "attrs": ["NORM", "TAG", "DEP", "LEMMA"],
+                "rows": [5000, 500, 500, 3000],
+                "depth": 2,
+            },
+        }
     return {
         "@architectures": "spacy.TransitionBasedParser.v2",
         "state_type": "ner",
@@ -168,13 +189,14 @@ def train(
     limit: int | None = None,
     batch_docs: int = 4,
     dropout: float = 0.1,
+    arch: str = "listener",
     report=print,
 ) -> dict:
     import numpy
     import spacy
     from thinc.api import Adam, fix_random_seed
 
-    from . import components  # noqa: F401  (registers the factories)
+    from . import components  # registers the factories
 
     random.seed(seed)
     numpy.random.seed(seed)
@@ -187,7 +209,7 @@ def train(
     report(f"{len(train_examples)} train / {len(dev_examples)} dev docs in {time.time() - t0:.0f}s")
 
     trainer = spacy.blank("en", vocab=nlp.vocab)
-    ner = trainer.add_pipe("ner", name="attr_ner", config={"model": ner_model_config()})
+    ner = trainer.add_pipe("ner", name="attr_ner", config={"model": ner_model_config(arch=arch)})
     for label in LABELS:
         ner.add_label(label)
     ner.initialize(lambda: train_examples[:50], nlp=trainer)
@@ -196,6 +218,7 @@ def train(
     optimizer = Adam(learn_rate=0.001, L2=0.01, grad_clip=1.0, use_averages=True)
     best, best_epoch, history = -1.0, -1, []
     tmp_best = Path(out_dir).with_name(Path(out_dir).name + ".best-tmp")
+    tmp_best.parent.mkdir(parents=True, exist_ok=True)
     t_train = time.time()
     for epoch in range(epochs):
         random.shuffle(train_examples)
@@ -221,6 +244,7 @@ def train(
     full.add_pipe("prepass_features", before=before)
     full.add_pipe("attr_ner", source=trainer, before=before)
     full.add_pipe("attr_stash", before=before)
+    components.use_tag_attributes(full)
     out = Path(out_dir)
     if out.exists():
         shutil.rmtree(out)

@@ -12,6 +12,7 @@ from .processing import (
     article_store_proposal,
     articles_claim,
     articles_process,
+    articles_store_proposals,
     pending_article_ids,
 )
 from .review import (
@@ -47,6 +48,7 @@ __all__ = [
     "articles_claim",
     "articles_import",
     "articles_process",
+    "articles_store_proposals",
     "attribution_add",
     "attribution_confirm",
     "attribution_correct",

@@ -15,20 +15,31 @@ corrected, rejected or added) is dropped.
 from __future__ import annotations
 
 import uuid
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from annotations import prepass
-from annotations.models import Article, ArticleState, Attribution, Origin, ReviewState, Sentence
+from annotations.models import (
+    Article,
+    ArticleCounts,
+    ArticleState,
+    Attribution,
+    Event,
+    Origin,
+    ReviewState,
+    Sentence,
+)
 
-from .common import event_record
-from .counts import article_counts_refresh
+from .common import bulk_insert, event_record
+from .counts import COUNT_FIELDS, article_counts_refresh, attribution_part, sentence_part
 
 BATCH = 32
+NUMBER_FIELDS = [name for name in COUNT_FIELDS if name not in ("outlet", "state", "published")]
 
 
 @dataclass
@@ -271,6 +282,144 @@ def article_store_proposal(*, article: Article, proposal: prepass.ArticleProposa
     return summary
 
 
+def _fresh(article_ids: list[int]) -> set[int]:
+    """The articles with no sentences and no attributions stored yet (a first run)."""
+    stored = set(Sentence.objects.filter(article_id__in=article_ids).values_list("article_id", flat=True).distinct())
+    stored |= set(
+        Attribution.objects.filter(article_id__in=article_ids).values_list("article_id", flat=True).distinct()
+    )
+    return set(article_ids) - stored
+
+
+def _prepass_event(article: Article, new_state: str, proposal: prepass.ArticleProposal, created: int) -> Event:
+    return Event(
+        actor=None,
+        article_id=article.pk,
+        object_type="article",
+        object_id=article.pk,
+        action="prepass",
+        before={"state": article.state},
+        after={
+            "state": new_state,
+            "pipeline": proposal.pipeline,
+            "version": proposal.version,
+            "sentences": len(proposal.sentences),
+            "created": created,
+            "updated": 0,
+            "withdrawn": 0,
+            "kept": 0,
+        },
+    )
+
+
+def _store_fresh(pairs: list[tuple[Article, prepass.ArticleProposal]], summary: ProcessSummary) -> None:
+    """First-run storage of a batch of articles in one transaction: one bulk INSERT per table for the
+    whole batch, counts computed here from what is inserted (nothing else can be in the database yet)."""
+    now = timezone.now()
+    with transaction.atomic():
+        sentence_rows: list[list[Sentence]] = []
+        for article, proposal in pairs:
+            sentence_rows.append(_sentence_rows(article, proposal))
+        bulk_insert(Sentence, [row for rows in sentence_rows for row in rows])
+        attribution_rows: list[list[Attribution]] = []
+        for (article, proposal), sentences in zip(pairs, sentence_rows, strict=True):
+            starts = [sentence.start for sentence in sentences]
+            rows = []
+            for item in proposal.attributions:
+                fields = _fields(item)
+                offset = fields["cue_start"] if item.cue else fields["source_start"]
+                sentence = None
+                if offset is not None:
+                    k = bisect_right(starts, offset) - 1
+                    if k >= 0 and offset < sentences[k].end:
+                        sentence = sentences[k]
+                rows.append(
+                    Attribution(
+                        article=article,
+                        origin=Origin.PREPASS,
+                        proposal={**item.as_dict(), "pipeline": proposal.pipeline, "version": proposal.version},
+                        sentence=sentence,
+                        pipeline=proposal.pipeline,
+                        pipeline_version=proposal.version,
+                        **fields,
+                    )
+                )
+            attribution_rows.append(rows)
+        bulk_insert(Attribution, [row for rows in attribution_rows for row in rows])
+        linked = []
+        for (_, proposal), rows in zip(pairs, attribution_rows, strict=True):
+            for item, row in zip(proposal.attributions, rows, strict=True):
+                ref = item.speaker_ref
+                if ref is not None and 0 <= ref < len(rows) and rows[ref] is not row:
+                    row.speaker_ref = rows[ref]
+                    linked.append(row)
+        if linked:
+            Attribution.objects.bulk_update(linked, ["speaker_ref"])
+
+        counts, events = [], []
+        groups: dict[tuple[str, str, str], list[int]] = {}
+        for (article, proposal), sentences, rows in zip(pairs, sentence_rows, attribution_rows, strict=True):
+            new_state = ArticleState.PREPASSED if article.state == ArticleState.IMPORTED else article.state
+            groups.setdefault((new_state, proposal.pipeline, proposal.version), []).append(article.pk)
+            values = dict.fromkeys(NUMBER_FIELDS, 0)
+            for row in rows:
+                part = attribution_part(
+                    {
+                        "review_state": ReviewState.PROPOSED,
+                        "source_type": row.source_type,
+                        "anon_justification_start": row.anon_justification_start,
+                        "anon_specificity": row.anon_specificity,
+                        "via": row.via,
+                    }
+                )
+                for name, n in part.items():
+                    values[name] += n
+            for sentence in sentences:
+                for name, n in sentence_part(sentence.label).items():
+                    values[name] += n
+            values.update(state=new_state, published=article.published)
+            counts.append(ArticleCounts(article_id=article.pk, outlet_id=article.outlet_id, **values))
+            events.append(_prepass_event(article, new_state, proposal, len(rows)))
+            summary.processed += 1
+            summary.sentences += len(sentences)
+            summary.attributions_created += len(rows)
+        for (new_state, pipeline, version), ids in groups.items():
+            Article.objects.filter(pk__in=ids).update(
+                state=new_state,
+                pipeline=pipeline,
+                pipeline_version=version,
+                processed_at=now,
+                updated_at=now,
+            )
+        ArticleCounts.objects.bulk_create(
+            counts, update_conflicts=True, unique_fields=["article"], update_fields=COUNT_FIELDS
+        )
+        Event.objects.bulk_create(events)
+
+
+def articles_store_proposals(*, pairs: Sequence[tuple[Article, prepass.ArticleProposal]]) -> ProcessSummary:
+    """Store a batch of pre-pass results.
+
+    Articles with nothing stored yet (the first run, the common case) are written together by
+    ``_store_fresh``; the others, and every article of a batch whose joint write failed, go through
+    ``article_store_proposal`` one at a time (the re-run rules, and an error that names one article).
+    """
+    summary = ProcessSummary()
+    fresh_ids = _fresh([article.pk for article, _ in pairs])
+    fresh = [(a, p) for a, p in pairs if a.pk in fresh_ids]
+    rest = [(a, p) for a, p in pairs if a.pk not in fresh_ids]
+    if fresh:
+        try:
+            batch = ProcessSummary()
+            _store_fresh(fresh, batch)
+            summary.add(batch)
+        except DatabaseError:
+            rest = list(pairs)  # nothing of the batch was written: one at a time, so the error names its article
+    for article, proposal in rest:
+        summary.add(article_store_proposal(article=article, proposal=proposal))
+    return summary
+
+
 def articles_process(
     *,
     article_ids: Sequence[int],
@@ -300,12 +449,17 @@ def articles_process(
             proposals = prepass.propose_many(
                 (a.body for a in articles), outlets=outlets, batch_size=batch_size, n_process=n_process
             )
+            pairs: list[tuple[Article, prepass.ArticleProposal]] = []
             for article, proposal in zip(articles, proposals, strict=True):
-                summary.add(article_store_proposal(article=article, proposal=proposal))
-                summary.words += len(article.body.split())
-                _release(token, [article.pk])
-                if on_article:
-                    on_article(article.pk)
+                pairs.append((article, proposal))
+                if len(pairs) >= batch_size or article is articles[-1]:
+                    summary.add(articles_store_proposals(pairs=pairs))
+                    _release(token, [a.pk for a, _ in pairs])
+                    for done, _ in pairs:
+                        summary.words += len(done.body.split())
+                        if on_article:
+                            on_article(done.pk)
+                    pairs = []
         finally:
             _release(token, taken)
     return summary

@@ -948,14 +948,20 @@ def mark_reviewed(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Article marked reviewed.")
         return _redirect(article, "progress")
-    article = Article.objects.select_related("reviewed_by").get(pk=article.pk)
-    base = _base_context(request, article)
-    ctx = {"progress": _progress_query(article), "notice": notice}
     if notice:
+        article = Article.objects.select_related("reviewed_by").get(pk=article.pk)
+        base = _base_context(request, article)
+        ctx = {"progress": _progress_query(article), "notice": notice}
         return _fragments(request, base, [("progress", ctx)], status=409)
-    return _fragments(
-        request, base, [("progress", ctx)], trigger={"article-reviewed": {"id": article.pk, "state": article.state}}
-    )
+    # Reviewed: the whole review region again, so cards and the add panel lose the actions this role
+    # no longer has on a reviewed article (standards editors keep theirs).
+    article = Article.objects.select_related("outlet", "assignee", "reviewed_by").get(pk=article.pk)
+    response = render(request, f"{TEMPLATE}#review", _page_context(request, article, notice="Article marked reviewed."))
+    response["HX-Retarget"] = "#review"
+    response["HX-Reswap"] = "outerHTML"
+    response["HX-Trigger"] = json.dumps({"article-reviewed": {"id": article.pk, "state": article.state}})
+    patch_vary_headers(response, ("HX-Request",))
+    return response
 
 
 __all__ = [

@@ -26,6 +26,12 @@ class Command(BaseCommand):
         parser.add_argument("--max-minutes", type=float, default=26.0)
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--limit", type=int, default=None, help="only N training articles (smoke test)")
+        parser.add_argument(
+            "--arch",
+            choices=["listener", "own"],
+            default="listener",
+            help="listener: reuse the base pipeline's tok2vec (default, faster); own: a CNN of its own",
+        )
 
     def handle(self, *args, **opts):
         from annotations.prepass.train import train
@@ -39,6 +45,7 @@ class Command(BaseCommand):
             max_minutes=opts["max_minutes"],
             seed=opts["seed"],
             limit=opts["limit"],
+            arch=opts["arch"],
             report=lambda msg: self.stdout.write(msg),
         )
         self.stdout.write(json.dumps(result, default=float, indent=2))
