@@ -78,8 +78,9 @@ def parse_ann(ann: str) -> list[GoldAttribution]:
     return result
 
 
-def read_brat(folder: str | Path, limit: int | None = None) -> Iterator[GoldDoc]:
-    """Documents of a PolNeAR-format folder, sorted by name; one annotator file per article (first by name)."""
+def read_brat(folder: str | Path, limit: int | None = None, *, all_annotators: bool = False) -> Iterator[GoldDoc]:
+    """Documents of a PolNeAR-format folder, sorted by name; one annotator file per article (first by name),
+    or with ``all_annotators`` one document per annotator file (more training data, same texts)."""
     folder = Path(folder)
     text_dir = folder / "text"
     ann_dir = folder / "attributions"
@@ -88,10 +89,11 @@ def read_brat(folder: str | Path, limit: int | None = None) -> Iterator[GoldDoc]
     for count, txt in enumerate(sorted(text_dir.glob("*.txt")), start=1):
         anns = sorted(ann_dir.glob(f"{txt.stem}_*.ann")) if ann_dir.is_dir() else []
         anns = [a for a in anns if a.stem.rsplit("_", 1)[0] == txt.stem]
-        attributions = parse_ann(anns[0].read_text(encoding="utf-8")) if anns else []
         # newline="" keeps offsets identical to the file's characters
         with open(txt, encoding="utf-8", newline="") as fh:
             text = fh.read()
-        yield GoldDoc(txt.stem, text, attributions)
+        for ann in (anns if all_annotators else anns[:1]) or [None]:
+            attributions = parse_ann(ann.read_text(encoding="utf-8")) if ann is not None else []
+            yield GoldDoc(txt.stem, text, attributions)
         if limit is not None and count >= limit:
             return

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.utils import timezone
 
 from annotations.models import Article, Attribution, Event, Sentence
 
@@ -138,49 +139,45 @@ def check_span(body_length: int, start: int | None, end: int | None, field: str,
         raise ValidationError({field: f"Span [{start}, {end}) is not inside the article body (0–{body_length})."})
 
 
-def bulk_insert(model: type[models.Model], objs: list[models.Model]) -> None:
-    """INSERT new rows and set their primary keys, like ``bulk_create``.
+def bulk_insert_rows(model: type[models.Model], columns: list[str], rows: list[tuple]) -> list[int]:
+    """INSERT rows given as tuples of ``columns`` (field attnames, Python values) and return their new ids.
 
-    On PostgreSQL: the ids are drawn from the table's sequence in one query, then the rows go in by
-    ``COPY`` (no SQL to compile per row: for the pre-pass's thousands of sentences and proposals per
-    batch, Django spent more time building the INSERT than the database spent running it). Triggers
-    and constraints apply as for INSERT. Elsewhere: ``bulk_create``.
+    For the pre-pass's thousands of sentences and proposals per batch, Django spent more time building
+    model instances and the INSERT than the database spent running it. Triggers and constraints apply
+    as for any INSERT.
+
+    Columns left out take their field's default (one value for the whole call; ``auto_now(_add)``
+    fields: now). No model instances are built: this is the pre-pass's hot path. On PostgreSQL by
+    ``COPY`` (ids from the table's sequence first), elsewhere ``bulk_create``.
     """
-    if not objs:
-        return
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create(objs)
-        return
-    conn = connections[DEFAULT_DB_ALIAS]  # the connection itself, not the thread-local proxy (hot loop)
+    if not rows:
+        return []
     meta = model._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    quote = conn.ops.quote_name
-    columns = ", ".join(quote(c) for c in [meta.pk.column, *(f.column for f in fields)])
-    # plain columns go in as they are; the rest (JSON, dates, defaults set on save) through Django's prep
-    plain = [
-        isinstance(f, PLAIN_FIELDS) and not getattr(f, "auto_now", False) and not getattr(f, "auto_now_add", False)
-        for f in fields
+    given = [meta.get_field(name) for name in columns]
+    if [f.attname for f in given] != columns:
+        raise ValueError(f"columns must be field attnames: {columns}")
+    missing = [f for f in meta.concrete_fields if not f.primary_key and f.attname not in columns]
+    now = timezone.now()
+    defaults = [
+        now if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) else f.get_default() for f in missing
     ]
-    with conn.cursor() as cursor, conn.wrap_database_errors:  # psycopg errors as Django's
+    if connection.vendor != "postgresql":
+        names = [*columns, *(f.attname for f in missing)]
+        objs = model.objects.bulk_create([model(**dict(zip(names, (*row, *defaults), strict=True))) for row in rows])
+        return [obj.pk for obj in objs]
+    conn = connections[DEFAULT_DB_ALIAS]
+    quote = conn.ops.quote_name
+    names = ", ".join(quote(c) for c in [meta.pk.column, *(f.column for f in given), *(f.column for f in missing)])
+    fixed = [f.get_db_prep_save(value, conn) for f, value in zip(missing, defaults, strict=True)]
+    prep = [None if isinstance(f, PLAIN_FIELDS) else f for f in given]
+    with conn.cursor() as cursor, conn.wrap_database_errors:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [meta.db_table, meta.pk.column, len(objs)],
+            [meta.db_table, meta.pk.column, len(rows)],
         )
         ids = [row[0] for row in cursor.fetchall()]
-        with cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
-            for obj, pk in zip(objs, ids, strict=True):
-                obj._prepare_related_fields_for_save(operation_name="bulk_insert")
-                obj.pk = pk
-                values = obj.__dict__
-                copy.write_row(
-                    [
-                        pk,
-                        *(
-                            values[f.attname] if is_plain else f.get_db_prep_save(f.pre_save(obj, True), conn)
-                            for f, is_plain in zip(fields, plain, strict=True)
-                        ),
-                    ]
-                )
-    for obj in objs:
-        obj._state.adding = False
-        obj._state.db = conn.alias
+        with cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({names}) FROM STDIN") as copy:
+            for pk, row in zip(ids, rows, strict=True):
+                values = [v if f is None else f.get_db_prep_save(v, conn) for f, v in zip(prep, row, strict=True)]
+                copy.write_row([pk, *values, *fixed])
+    return ids

@@ -35,7 +35,7 @@ from annotations.models import (
     Sentence,
 )
 
-from .common import bulk_insert, event_record
+from .common import bulk_insert_rows, event_record
 from .counts import COUNT_FIELDS, article_counts_refresh, attribution_part, sentence_part
 
 BATCH = 32
@@ -312,77 +312,95 @@ def _prepass_event(article: Article, new_state: str, proposal: prepass.ArticlePr
     )
 
 
+SENTENCE_COLUMNS = [
+    "article_id",
+    "index",
+    "start",
+    "end",
+    "label",
+    "proposed_label",
+    "label_origin",
+    "pipeline",
+    "pipeline_version",
+    "confidence",
+]
+ATTRIBUTION_COLUMNS = ["article_id", "sentence_id", "origin", "proposal", "pipeline", "pipeline_version"]
+
+
 def _store_fresh(pairs: list[tuple[Article, prepass.ArticleProposal]], summary: ProcessSummary) -> None:
     """First-run storage of a batch of articles in one transaction: one bulk INSERT per table for the
-    whole batch, counts computed here from what is inserted (nothing else can be in the database yet)."""
+    whole batch (rows as tuples, no model instances), counts computed here from what is inserted
+    (nothing else can be in the database for these articles yet)."""
     now = timezone.now()
     with transaction.atomic():
-        sentence_rows: list[list[Sentence]] = []
+        sentence_rows = [
+            (article.pk, i, sp.start, sp.end, sp.label, sp.label, Origin.PREPASS, p.pipeline, p.version, sp.confidence)
+            for article, p in pairs
+            for i, sp in enumerate(p.sentences)
+        ]
+        sentence_ids = bulk_insert_rows(Sentence, SENTENCE_COLUMNS, sentence_rows)
+        field_names: list[str] = []
+        attribution_rows, fields_of, first_of = [], [], []
+        k = 0
         for article, proposal in pairs:
-            sentence_rows.append(_sentence_rows(article, proposal))
-        bulk_insert(Sentence, [row for rows in sentence_rows for row in rows])
-        attribution_rows: list[list[Attribution]] = []
-        for (article, proposal), sentences in zip(pairs, sentence_rows, strict=True):
-            starts = [sentence.start for sentence in sentences]
-            rows = []
+            n = len(proposal.sentences)
+            starts = [sp.start for sp in proposal.sentences]
+            first_of.append(len(fields_of))
             for item in proposal.attributions:
                 fields = _fields(item)
+                if not field_names:
+                    field_names = list(fields)
                 offset = fields["cue_start"] if item.cue else fields["source_start"]
-                sentence = None
+                sentence_id = None
                 if offset is not None:
-                    k = bisect_right(starts, offset) - 1
-                    if k >= 0 and offset < sentences[k].end:
-                        sentence = sentences[k]
-                rows.append(
-                    Attribution(
-                        article=article,
-                        origin=Origin.PREPASS,
-                        proposal={**item.as_dict(), "pipeline": proposal.pipeline, "version": proposal.version},
-                        sentence=sentence,
-                        pipeline=proposal.pipeline,
-                        pipeline_version=proposal.version,
-                        **fields,
+                    j = bisect_right(starts, offset) - 1
+                    if j >= 0 and offset < proposal.sentences[j].end:
+                        sentence_id = sentence_ids[k + j]
+                snapshot = {**item.as_dict(), "pipeline": proposal.pipeline, "version": proposal.version}
+                attribution_rows.append(
+                    (
+                        article.pk,
+                        sentence_id,
+                        Origin.PREPASS,
+                        snapshot,
+                        proposal.pipeline,
+                        proposal.version,
+                        *fields.values(),
                     )
                 )
-            attribution_rows.append(rows)
-        bulk_insert(Attribution, [row for rows in attribution_rows for row in rows])
+                fields_of.append(fields)
+            k += n
+        attribution_ids = bulk_insert_rows(Attribution, [*ATTRIBUTION_COLUMNS, *field_names], attribution_rows)
         linked = []
-        for (_, proposal), rows in zip(pairs, attribution_rows, strict=True):
-            for item, row in zip(proposal.attributions, rows, strict=True):
+        for (_, proposal), first in zip(pairs, first_of, strict=True):
+            for n, item in enumerate(proposal.attributions):
                 ref = item.speaker_ref
-                if ref is not None and 0 <= ref < len(rows) and rows[ref] is not row:
-                    row.speaker_ref = rows[ref]
-                    linked.append(row)
+                if ref is not None and 0 <= ref < len(proposal.attributions) and ref != n:
+                    linked.append(
+                        Attribution(pk=attribution_ids[first + n], speaker_ref_id=attribution_ids[first + ref])
+                    )
         if linked:
             Attribution.objects.bulk_update(linked, ["speaker_ref"])
 
         counts, events = [], []
         groups: dict[tuple[str, str, str], list[int]] = {}
-        for (article, proposal), sentences, rows in zip(pairs, sentence_rows, attribution_rows, strict=True):
+        k = 0
+        for (article, proposal), first in zip(pairs, first_of, strict=True):
             new_state = ArticleState.PREPASSED if article.state == ArticleState.IMPORTED else article.state
             groups.setdefault((new_state, proposal.pipeline, proposal.version), []).append(article.pk)
             values = dict.fromkeys(NUMBER_FIELDS, 0)
-            for row in rows:
-                part = attribution_part(
-                    {
-                        "review_state": ReviewState.PROPOSED,
-                        "source_type": row.source_type,
-                        "anon_justification_start": row.anon_justification_start,
-                        "anon_specificity": row.anon_specificity,
-                        "via": row.via,
-                    }
-                )
-                for name, n in part.items():
+            for fields in fields_of[first : first + len(proposal.attributions)]:
+                for name, n in attribution_part({**fields, "review_state": ReviewState.PROPOSED}).items():
                     values[name] += n
-            for sentence in sentences:
-                for name, n in sentence_part(sentence.label).items():
+            for sp in proposal.sentences:
+                for name, n in sentence_part(sp.label).items():
                     values[name] += n
             values.update(state=new_state, published=article.published)
             counts.append(ArticleCounts(article_id=article.pk, outlet_id=article.outlet_id, **values))
-            events.append(_prepass_event(article, new_state, proposal, len(rows)))
+            events.append(_prepass_event(article, new_state, proposal, len(proposal.attributions)))
             summary.processed += 1
-            summary.sentences += len(sentences)
-            summary.attributions_created += len(rows)
+            summary.sentences += len(proposal.sentences)
+            summary.attributions_created += len(proposal.attributions)
         for (new_state, pipeline, version), ids in groups.items():
             Article.objects.filter(pk__in=ids).update(
                 state=new_state,

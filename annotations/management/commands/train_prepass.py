@@ -22,8 +22,8 @@ class Command(BaseCommand):
         parser.add_argument("--dev", default=str(settings.BASE_DIR.parent / "shared/data/polnear/data/dev"))
         parser.add_argument("--out", default=str(settings.PREPASS_MODEL_DIR))
         parser.add_argument("--base-model", default=settings.SPACY_MODEL)
-        parser.add_argument("--epochs", type=int, default=7)
-        parser.add_argument("--max-minutes", type=float, default=26.0)
+        parser.add_argument("--epochs", type=int, default=10)
+        parser.add_argument("--max-minutes", type=float, default=40.0)
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--limit", type=int, default=None, help="only N training articles (smoke test)")
         parser.add_argument(
@@ -31,6 +31,11 @@ class Command(BaseCommand):
             choices=["listener", "own"],
             default="listener",
             help="listener: reuse the base pipeline's tok2vec (default, faster); own: a CNN of its own",
+        )
+        parser.add_argument(
+            "--all-annotators",
+            action="store_true",
+            help="train on every annotator's file of an article, not only the first (no gain measured on dev)",
         )
 
     def handle(self, *args, **opts):
@@ -46,6 +51,7 @@ class Command(BaseCommand):
             seed=opts["seed"],
             limit=opts["limit"],
             arch=opts["arch"],
+            all_annotators=opts["all_annotators"],
             report=lambda msg: self.stdout.write(msg),
         )
         self.stdout.write(json.dumps(result, default=float, indent=2))
