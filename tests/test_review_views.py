@@ -476,9 +476,10 @@ def test_mark_reviewed_refused_while_proposals_are_open(editor_client, berg):
     assert Article.objects.get(pk=berg.article_id).state == ArticleState.PREPASSED
 
 
-def test_mark_reviewed_once_every_proposal_is_decided(editor_client, editor, berg):
+def test_mark_reviewed_once_every_proposal_is_decided(editor_client, editor, berg, django_assert_max_num_queries):
     services.attribution_confirm(attribution_id=berg.pk, user=editor, version=1)
-    response = editor_client.post(reverse("review_mark_reviewed", args=[berg.article_id]), {"version": 1}, **HX)
+    with django_assert_max_num_queries(18):  # the write, then the review region as the page reads it
+        response = editor_client.post(reverse("review_mark_reviewed", args=[berg.article_id]), {"version": 1}, **HX)
     assert response.status_code == 200
     assert trigger(response) == {"article-reviewed": {"id": berg.article_id, "state": "reviewed"}}
     html = response.content.decode()
