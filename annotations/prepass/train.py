@@ -39,33 +39,17 @@ def ner_model_config(width: int = 96, depth: int = 4, hidden: int = 64, *, arch:
     """The ``attr_ner`` model: ``listener`` reuses the base pipeline's tok2vec (plus a small embedding of
     the parse features); ``own`` gives it a CNN of its own (slower: a second tok2vec over every text)."""
     if arch == "listener":
-        return {
-            "@architectures": "spacy.TransitionBasedParser.v2",
-            "state_type": "ner",
-            "extra_state_tokens": False,
-            "hidden_width": hidden,
-            "maxout_pieces": 2,
-            "use_upper": True,
-            "nO": None,
-            "tok2vec": {
-                "@architectures": "sourcing_desk.ListenerFeatures.v1",
-                "upstream": "tok2vec",
-                "width": 96,  # en_core_web_sm's shared tok2vec
-                "extra_width": 64,
-                "attrs": ["NORM", "TAG", "DEP", "LEMMA"],
-                "rows": [5000, 500, 500, 3000],
-                "depth": 2,
-            },
+        tok2vec = {
+            "@architectures": "sourcing_desk.ListenerFeatures.v1",
+            "upstream": "tok2vec",
+            "width": 96,  # en_core_web_sm's shared tok2vec
+            "extra_width": 64,
+            "attrs": ["NORM", "TAG", "DEP", "LEMMA"],
+            "rows": [5000, 500, 500, 3000],
+            "depth": 2,
         }
-    return {
-        "@architectures": "spacy.TransitionBasedParser.v2",
-        "state_type": "ner",
-        "extra_state_tokens": False,
-        "hidden_width": hidden,
-        "maxout_pieces": 2,
-        "use_upper": True,
-        "nO": None,
-        "tok2vec": {
+    else:
+        tok2vec = {
             "@architectures": "spacy.Tok2Vec.v2",
             "embed": {
                 "@architectures": "spacy.MultiHashEmbed.v2",
@@ -81,7 +65,16 @@ def ner_model_config(width: int = 96, depth: int = 4, hidden: int = 64, *, arch:
                 "window_size": 1,
                 "maxout_pieces": 3,
             },
-        },
+        }
+    return {
+        "@architectures": "spacy.TransitionBasedParser.v2",
+        "state_type": "ner",
+        "extra_state_tokens": False,
+        "hidden_width": hidden,
+        "maxout_pieces": 2,
+        "use_upper": True,
+        "nO": None,
+        "tok2vec": tok2vec,
     }
 
 

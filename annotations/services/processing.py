@@ -35,7 +35,7 @@ from annotations.models import (
     Sentence,
 )
 
-from .common import bulk_insert_rows, event_record
+from .common import bulk_insert_rows
 from .counts import COUNT_FIELDS, article_counts_refresh, attribution_part, sentence_part
 
 BATCH = 32
@@ -261,24 +261,7 @@ def article_store_proposal(*, article: Article, proposal: prepass.ArticleProposa
             updated_at=now,
         )
         article_counts_refresh(article_ids=[article.pk])
-        event_record(
-            actor=None,
-            article_id=article.pk,
-            object_type="article",
-            object_id=article.pk,
-            action="prepass",
-            before={"state": article.state},
-            after={
-                "state": new_state,
-                "pipeline": proposal.pipeline,
-                "version": proposal.version,
-                "sentences": len(proposal.sentences),
-                "created": summary.attributions_created,
-                "updated": summary.attributions_updated,
-                "withdrawn": summary.attributions_deleted,
-                "kept": summary.attributions_kept,
-            },
-        )
+        _prepass_event(article, new_state, proposal, summary).save()
     return summary
 
 
@@ -291,7 +274,10 @@ def _fresh(article_ids: list[int]) -> set[int]:
     return set(article_ids) - stored
 
 
-def _prepass_event(article: Article, new_state: str, proposal: prepass.ArticleProposal, created: int) -> Event:
+def _prepass_event(
+    article: Article, new_state: str, proposal: prepass.ArticleProposal, summary: ProcessSummary
+) -> Event:
+    """The log entry of one article's pre-pass run (``summary``: what it did to that article)."""
     return Event(
         actor=None,
         article_id=article.pk,
@@ -304,10 +290,10 @@ def _prepass_event(article: Article, new_state: str, proposal: prepass.ArticlePr
             "pipeline": proposal.pipeline,
             "version": proposal.version,
             "sentences": len(proposal.sentences),
-            "created": created,
-            "updated": 0,
-            "withdrawn": 0,
-            "kept": 0,
+            "created": summary.attributions_created,
+            "updated": summary.attributions_updated,
+            "withdrawn": summary.attributions_deleted,
+            "kept": summary.attributions_kept,
         },
     )
 
@@ -397,7 +383,8 @@ def _store_fresh(pairs: list[tuple[Article, prepass.ArticleProposal]], summary: 
                     values[name] += n
             values.update(state=new_state, published=article.published)
             counts.append(ArticleCounts(article_id=article.pk, outlet_id=article.outlet_id, **values))
-            events.append(_prepass_event(article, new_state, proposal, len(proposal.attributions)))
+            created = ProcessSummary(processed=1, attributions_created=len(proposal.attributions))
+            events.append(_prepass_event(article, new_state, proposal, created))
             summary.processed += 1
             summary.sentences += len(proposal.sentences)
             summary.attributions_created += len(proposal.attributions)
