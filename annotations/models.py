@@ -197,6 +197,12 @@ class Article(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("review", args=[self.pk])
 
+    def held_by_other(self, user, now=None) -> bool:
+        """Whether another editor holds this article under a lease that has not expired."""
+        if self.assignee_id is None or self.assignee_id == getattr(user, "pk", None) or self.lease_expires_at is None:
+            return False
+        return self.lease_expires_at > (now or timezone.now())
+
     def text(self, start: int | None, end: int | None) -> str:
         if start is None or end is None:
             return ""

@@ -84,6 +84,30 @@ def test_log_in_and_take_the_next_article(page: Page, live_server, screenshot_di
     expect(page).to_have_url(f"{live_server.url}/")
 
 
+def test_an_article_someone_else_took_opens_read_only(browser, live_server, screenshot_dir):
+    make_user("eddie", role="editor")
+    make_user("fran", role="editor")
+    article = make_article(title="Ferry timetable cut")
+    attribution = make_attribution(article, source="Finance Minister Anna Berg")
+    first, second = browser.new_context(), browser.new_context()
+    try:
+        eddie, fran = first.new_page(), second.new_page()
+        log_in(eddie, live_server, "eddie")
+        eddie.get_by_role("button", name="Next article").click()
+        expect(eddie).to_have_url(f"{live_server.url}{reverse('review', args=[article.pk])}")
+        expect(eddie.locator(f"#attribution-{attribution.pk} .confirm-form button")).to_be_visible()
+
+        log_in(fran, live_server, "fran")
+        fran.goto(f"{live_server.url}{reverse('review', args=[article.pk])}")
+        expect(fran.get_by_role("status").filter(has_text="eddie is reviewing this article")).to_be_visible()
+        expect(fran.locator(f"#attribution-{attribution.pk}")).to_be_visible()
+        expect(fran.locator(f"#attribution-{attribution.pk} .confirm-form")).to_have_count(0)
+        fran.screenshot(path=screenshot_dir / "pages-held-by-another-editor.png", full_page=True)
+    finally:
+        first.close()
+        second.close()
+
+
 def test_filter_articles_live_and_reassign_one(page: Page, live_server, screenshot_dir):
     make_user("stan", role="standards")
     make_user("bo", role="editor")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from annotations import services
 from annotations.models import (
@@ -572,3 +574,51 @@ def test_every_action_refuses_a_user_without_role(client, berg):
 def test_actions_only_take_posts(editor_client, berg):
     assert editor_client.get(reverse("review_confirm", args=[berg.pk])).status_code == 405
     assert editor_client.post(berg.article.get_absolute_url()).status_code == 405
+
+
+# --- leases: "Next article" hands an article to one editor --------------------------------
+
+
+def lease(article: Article, user, minutes: float) -> None:
+    Article.objects.filter(pk=article.pk).update(
+        assignee=user, lease_expires_at=timezone.now() + timedelta(minutes=minutes)
+    )
+
+
+def test_an_article_another_editor_holds_is_read_only_for_editors(editor_client, berg):
+    anna = make_user("anna")
+    lease(berg.article, anna, 20)
+    page = editor_client.get(berg.article.get_absolute_url())
+    html = page.content.decode()
+    assert page.status_code == 200 and "anna is reviewing this article" in html
+    assert reverse("review_confirm", args=[berg.pk]) not in html and 'id="add-form"' not in html
+    before = events()
+    response = editor_client.post(reverse("review_confirm", args=[berg.pk]), {"version": 1}, **HX)
+    assert response.status_code == 403 and "anna is reviewing this article until" in response.content.decode()
+    assert Attribution.objects.get(pk=berg.pk).review_state == ReviewState.PROPOSED and events() == before
+    sentence = Sentence.objects.filter(article=berg.article).first()
+    response = editor_client.post(reverse("review_label", args=[sentence.pk]), {"label": "no_claim", "version": 1})
+    assert response.status_code == 403
+
+
+def test_standards_editors_and_expired_leases_are_not_held_back(client, editor_client, berg, official):
+    anna = make_user("anna")
+    lease(berg.article, anna, 20)
+    standards = make_user(role="standards")
+    client.force_login(standards)
+    response = client.post(reverse("review_confirm", args=[berg.pk]), {"version": 1}, **HX)
+    assert response.status_code == 200
+    lease(berg.article, anna, -1)  # expired: anyone may go on
+    response = editor_client.post(reverse("review_confirm", args=[official.pk]), {"version": 1}, **HX)
+    assert response.status_code == 200
+
+
+def test_acting_keeps_the_holders_lease_when_it_runs_low(editor_client, editor, berg, official):
+    lease(berg.article, editor, 25)  # plenty left: not touched
+    held_until = Article.objects.get(pk=berg.article_id).lease_expires_at
+    assert editor_client.post(reverse("review_confirm", args=[berg.pk]), {"version": 1}, **HX).status_code == 200
+    assert Article.objects.get(pk=berg.article_id).lease_expires_at == held_until
+    lease(berg.article, editor, 3)  # running low: renewed to a full lease
+    assert editor_client.post(reverse("review_confirm", args=[official.pk]), {"version": 1}, **HX).status_code == 200
+    renewed = Article.objects.get(pk=berg.article_id).lease_expires_at
+    assert renewed > timezone.now() + timedelta(minutes=25)

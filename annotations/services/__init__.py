@@ -18,6 +18,7 @@ from .processing import (
 from .review import (
     article_assign,
     article_lease_next,
+    article_lease_renew,
     article_mark_reviewed,
     article_open_items,
     article_undo_last,
@@ -40,6 +41,7 @@ __all__ = [
     "article_create",
     "article_import_annotated",
     "article_lease_next",
+    "article_lease_renew",
     "article_mark_reviewed",
     "article_open_items",
     "article_restore_annotations",

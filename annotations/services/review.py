@@ -359,6 +359,15 @@ def article_lease_next(*, user) -> Article | None:
         return article
 
 
+def article_lease_renew(*, article_id: int, user) -> bool:
+    """Extend this editor's own lease on an article they are working in (False if it is not theirs).
+
+    No event: extending a lease decides nothing; taking and reassigning one are logged.
+    """
+    expires = timezone.now() + timedelta(minutes=settings.REVIEW_LEASE_MINUTES)
+    return bool(Article.objects.filter(pk=article_id, assignee=user).update(lease_expires_at=expires))
+
+
 @transaction.atomic
 def article_assign(*, article_id: int, assignee, by) -> Article:
     """A standards editor hands an article to someone (or to no one)."""

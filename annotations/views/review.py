@@ -13,10 +13,12 @@ import re
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 from html import escape
 from itertools import pairwise
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
@@ -26,6 +28,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_POST
@@ -66,26 +69,40 @@ TOKEN = re.compile(r"\w+|[^\w\s]")
 
 
 def can_act(user, article: Article) -> bool:
-    """Editors act on reviewable articles; standards editors also on reviewed ones."""
+    """Editors act on reviewable articles no other editor holds under a lease; standards editors act on
+    any reviewable or reviewed article (they can also reassign it)."""
     if article.state in (ArticleState.PREPASSED, ArticleState.IN_REVIEW):
-        return True
+        return not article.held_by_other(user) or is_standards(user)
     return article.state == ArticleState.REVIEWED and is_standards(user)
 
 
 def _require_act(user, article: Article) -> None:
     if not can_act(user, article):
+        if article.held_by_other(user):
+            until = timezone.localtime(article.lease_expires_at).strftime("%H:%M")
+            raise PermissionDenied(
+                f"{article.assignee} is reviewing this article until {until}; ask a standards editor to reassign it."
+            )
         raise PermissionDenied("This article cannot be changed by your role in its current state.")
+    renew_before = timedelta(minutes=settings.REVIEW_LEASE_MINUTES / 2)
+    lease_left = article.lease_expires_at - timezone.now() if article.lease_expires_at else None
+    if article.assignee_id == user.pk and lease_left is not None and lease_left < renew_before:
+        # the editor is still at work here: keep the article theirs (one UPDATE, only when it runs low)
+        services.article_lease_renew(article_id=article.pk, user=user)
 
 
 def _article_for_action(request: HttpRequest, pk: int) -> Article:
-    article = get_object_or_404(Article, pk=pk)
+    article = get_object_or_404(Article.objects.select_related("assignee"), pk=pk)
     _require_act(request.user, article)
     return article
 
 
 def _attribution_for_action(request: HttpRequest, pk: int) -> Attribution:
     attribution = get_object_or_404(
-        Attribution.objects.select_related("article").defer("article__raw", "article__removed_lines"), pk=pk
+        Attribution.objects.select_related("article", "article__assignee").defer(
+            "article__raw", "article__removed_lines"
+        ),
+        pk=pk,
     )
     _require_act(request.user, attribution.article)
     return attribution
@@ -414,6 +431,7 @@ def _base_context(request: HttpRequest, article: Article) -> dict[str, Any]:
     return {
         "article": article,
         "can_act": can_act(request.user, article),
+        "held_by_other": article.held_by_other(request.user),
         "labels": LABEL_KEYS,
         "next_article_url": _next_article_url(),
         "review_url": reverse("review", args=[article.pk]),
