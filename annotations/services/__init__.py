@@ -7,14 +7,8 @@ import from here: ``from annotations import services``.
 from .common import ConflictError, StaleVersionError, event_record
 from .counts import article_counts_rebuild, article_counts_refresh
 from .imports import ImportSummary, article_create, articles_import, content_hash, outlet_get_or_create
-from .processing import (
-    ProcessSummary,
-    article_store_proposal,
-    articles_claim,
-    articles_process,
-    articles_store_proposals,
-    pending_article_ids,
-)
+from .processing import articles_claim, articles_process, pending_article_ids
+from .proposals import ProcessSummary, article_store_proposal, articles_store_proposals
 from .review import (
     article_assign,
     article_lease_next,
