@@ -210,11 +210,11 @@ class TagAttributes:
         if self._table:
             tags, inverse = np.unique(column[TAG], return_inverse=True)
             for key in ("POS", "TAG", "DEP"):
-                known = [(j, self._table.get(int(t), {}).get(key)) for j, t in enumerate(tags.tolist())]
-                if all(v is None for _, v in known):
+                known = [self._table.get(t, {}).get(key) for t in tags.tolist()]
+                if all(v is None for v in known):
                     continue
-                has = np.array([v is not None for _, v in known])[inverse]
-                lut = np.array([v if v is not None else 0 for _, v in known], dtype=np.uint64)[inverse]
+                has = np.array([v is not None for v in known])[inverse]
+                lut = np.array([v or 0 for v in known], dtype=np.uint64)[inverse]
                 new[key][has] = lut[has]
                 if key in changed:
                     changed[key] |= has
