@@ -142,13 +142,11 @@ def check_span(body_length: int, start: int | None, end: int | None, field: str,
 def bulk_insert_rows(model: type[models.Model], columns: list[str], rows: list[tuple]) -> list[int]:
     """INSERT rows given as tuples of ``columns`` (field attnames, Python values) and return their new ids.
 
-    For the pre-pass's thousands of sentences and proposals per batch, Django spent more time building
-    model instances and the INSERT than the database spent running it. Triggers and constraints apply
-    as for any INSERT.
-
-    Columns left out take their field's default (one value for the whole call; ``auto_now(_add)``
-    fields: now). No model instances are built: this is the pre-pass's hot path. On PostgreSQL by
-    ``COPY`` (ids from the table's sequence first), elsewhere ``bulk_create``.
+    No model instances are built: for the pre-pass's thousands of sentences and proposals per batch,
+    Django spent more time building them and the INSERT than the database spent running it. Columns
+    left out take their field's default (one value for the whole call; ``auto_now(_add)`` fields: now).
+    On PostgreSQL by ``COPY`` (ids from the table's sequence first), elsewhere ``bulk_create``.
+    Triggers and constraints apply as for any INSERT.
     """
     if not rows:
         return []
