@@ -138,3 +138,29 @@ def test_trained_pipeline_loads_and_proposes():
     assert any(text[a.cue[0] : a.cue[1]] == "told" for a in p.attributions if a.cue)
     ents = get_nlp()(text).ents
     assert all(e.label_ not in ("SOURCE", "CUE", "CONTENT") for e in ents)
+
+
+def test_agreement_scores_second_annotator_against_first(brat_dir, capsys):
+    from django.core.management import call_command
+
+    from annotations.prepass.evaluate import agreement
+
+    # the second annotator found only the first attribution: precision 1, recall 1/2 on every role
+    second = "\n".join(line for line in ANN.splitlines() if line.split("\t")[0] in ("T1", "T2", "T3", "T4", "E1"))
+    (brat_dir / "attributions" / "doc1_zz99.ann").write_text(second + "\n", encoding="utf-8")
+    (brat_dir / "text" / "doc2.txt").write_text(TEXT, encoding="utf-8")  # one annotator only: not scored
+    (brat_dir / "attributions" / "doc2_ab12.ann").write_text(ANN, encoding="utf-8")
+    result = agreement([brat_dir])
+    assert result["docs"] == 1
+    for role in ("source", "cue", "content", "attribution"):
+        assert result[f"{role}_overlap"]["p"] == 1.0
+        assert result[f"{role}_overlap"]["r"] == 0.5
+    call_command("evaluate_prepass", "--agreement", "--brat", str(brat_dir), "--json")
+    assert json.loads(capsys.readouterr().out)["cue_overlap"]["f1"] == pytest.approx(2 / 3, abs=1e-4)
+
+
+def test_agreement_needs_a_folder():
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="--agreement needs --brat"):
+        call_command("evaluate_prepass", "--agreement")

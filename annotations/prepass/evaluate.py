@@ -257,6 +257,20 @@ def brat_docs(folder: str | Path, limit: int | None = None) -> list[tuple[str, s
     return [(d.name, d.text, gold_from_brat(d.attributions)) for d in _brat(folder, limit)]
 
 
+def agreement(folders: Iterable[str | Path]) -> dict:
+    """Inter-annotator agreement with the same scorer: on every article that two annotators labelled,
+    the second annotator's file (by name) scored against the first's. The ceiling for the pre-pass."""
+    scorer = Scorer()
+    for folder in folders:
+        docs: dict[str, list[GoldDoc]] = {}
+        for doc in read_brat(folder, all_annotators=True):
+            docs.setdefault(doc.name, []).append(doc)
+        for versions in docs.values():
+            if len(versions) >= 2:
+                scorer.add(gold_from_brat(versions[0].attributions), gold_from_brat(versions[1].attributions))
+    return scorer.report()
+
+
 def _brat(folder, limit) -> Iterable[GoldDoc]:
     return read_brat(folder, limit=limit)
 

@@ -22,7 +22,9 @@ class Command(BaseCommand):
     requires_system_checks: list = []
 
     def add_arguments(self, parser):
-        parser.add_argument("--brat", help="PolNeAR-format folder with text/ and attributions/")
+        parser.add_argument(
+            "--brat", action="append", default=[], help="PolNeAR-format folder with text/ and attributions/"
+        )
         parser.add_argument("--gold", help="JSONL of reviewed articles (body + attributions)")
         parser.add_argument("--predictions-out", help="write one JSON line of predictions per article")
         parser.add_argument("--limit", type=int, default=None, help="only the first N articles")
@@ -31,16 +33,32 @@ class Command(BaseCommand):
         parser.add_argument("--outlet", action="append", default=[], help="extra outlet name (repeatable)")
         parser.add_argument("--speed", type=int, default=0, help="also measure words/s on N articles")
         parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+        parser.add_argument(
+            "--agreement",
+            action="store_true",
+            help="score annotator against annotator on the articles of --brat (repeatable) that two labelled",
+        )
 
     def handle(self, *args, **opts):
         from annotations.prepass import evaluate as ev
 
+        if opts["agreement"]:
+            if not opts["brat"]:
+                raise CommandError("--agreement needs --brat DIR")
+            try:
+                result = ev.agreement(opts["brat"])
+            except FileNotFoundError as exc:
+                raise CommandError(str(exc)) from exc
+            self.stdout.write(json.dumps(result, indent=2) if opts["json"] else ev.format_table(result))
+            return
         if not opts["brat"] and not opts["gold"]:
             raise CommandError("give --brat DIR or --gold FILE.jsonl")
+        if len(opts["brat"]) > 1:
+            raise CommandError("give one --brat DIR (several only with --agreement)")
         model = opts["model"] or (settings.SPACY_MODEL if opts["rules_only"] else None)
         try:
             if opts["brat"]:
-                docs = ev.brat_docs(opts["brat"], opts["limit"])
+                docs = ev.brat_docs(opts["brat"][0], opts["limit"])
             else:
                 docs = ev.read_gold_jsonl(opts["gold"])[: opts["limit"]]
         except (FileNotFoundError, ValueError) as exc:
