@@ -109,13 +109,12 @@ def _store_sentences(article: Article, proposal: prepass.ArticleProposal, summar
     return existing
 
 
-def _sentence_for(sentences: list[Sentence], offset: int | None) -> Sentence | None:
+def _sentence_index(sentences: Sequence, starts: list[int], offset: int | None) -> int | None:
+    """Index of the sentence (``start``/``end`` in order; ``starts`` their starts) that holds ``offset``."""
     if offset is None:
         return None
-    for sentence in sentences:  # short lists; sentences are in order
-        if sentence.start <= offset < sentence.end:
-            return sentence
-    return None
+    j = bisect_right(starts, offset) - 1
+    return j if j >= 0 and offset < sentences[j].end else None
 
 
 def _fields(proposal: prepass.AttributionProposal) -> dict:
@@ -141,11 +140,11 @@ def _fields(proposal: prepass.AttributionProposal) -> dict:
     }
 
 
-def _key(source_start, source_end, cue_start, cue_end, content_start, content_end) -> tuple:
-    return (source_start, source_end, cue_start, cue_end, content_start, content_end)
-
-
 SPAN_KEY_FIELDS = ("source_start", "source_end", "cue_start", "cue_end", "content_start", "content_end")
+
+
+def _span_key(attribution: Attribution) -> tuple:
+    return tuple(getattr(attribution, f) for f in SPAN_KEY_FIELDS)
 
 
 def _store_attributions(
@@ -154,12 +153,11 @@ def _store_attributions(
     existing = list(article.attributions.all())
     decided = [a for a in existing if a.review_state != ReviewState.PROPOSED or a.origin != Origin.PREPASS]
     untouched = {
-        _key(*(getattr(a, f) for f in SPAN_KEY_FIELDS)): a
-        for a in existing
-        if a.review_state == ReviewState.PROPOSED and a.origin == Origin.PREPASS
+        _span_key(a): a for a in existing if a.review_state == ReviewState.PROPOSED and a.origin == Origin.PREPASS
     }
     decided_cues = {(a.cue_start, a.cue_end) for a in decided if a.cue_start is not None}
-    decided_keys = {_key(*(getattr(a, f) for f in SPAN_KEY_FIELDS)) for a in decided}
+    decided_keys = {_span_key(a) for a in decided}
+    starts = [sentence.start for sentence in sentences]
     referenced = set(
         Attribution.objects.filter(article=article, speaker_ref__isnull=False)
         .exclude(review_state=ReviewState.PROPOSED)
@@ -171,11 +169,12 @@ def _store_attributions(
     to_update: list[Attribution] = []
     for item in proposal.attributions:
         fields = _fields(item)
-        key = _key(*(fields[f] for f in SPAN_KEY_FIELDS))
+        key = tuple(fields[f] for f in SPAN_KEY_FIELDS)
         if key in decided_keys or (item.cue and (fields["cue_start"], fields["cue_end"]) in decided_cues):
             rows.append(None)  # an editor has already decided this one
             continue
-        sentence = _sentence_for(sentences, fields["cue_start"] if item.cue else fields["source_start"])
+        j = _sentence_index(sentences, starts, fields["cue_start"] if item.cue else fields["source_start"])
+        sentence = sentences[j] if j is not None else None
         snapshot = {**item.as_dict(), "pipeline": proposal.pipeline, "version": proposal.version}
         row = untouched.pop(key, None)
         if row is None:
@@ -308,12 +307,10 @@ def _store_fresh(pairs: list[tuple[Article, prepass.ArticleProposal]], summary: 
                 fields = _fields(item)
                 if not field_names:
                     field_names = list(fields)
-                offset = fields["cue_start"] if item.cue else fields["source_start"]
-                sentence_id = None
-                if offset is not None:
-                    j = bisect_right(starts, offset) - 1
-                    if j >= 0 and offset < proposal.sentences[j].end:
-                        sentence_id = sentence_ids[k + j]
+                j = _sentence_index(
+                    proposal.sentences, starts, fields["cue_start"] if item.cue else fields["source_start"]
+                )
+                sentence_id = sentence_ids[k + j] if j is not None else None
                 snapshot = {**item.as_dict(), "pipeline": proposal.pipeline, "version": proposal.version}
                 attribution_rows.append(
                     (
