@@ -153,7 +153,15 @@ def pred_dicts(proposal) -> list[dict]:
                 "specificity": a.anonymity.specificity,
             }
         out.append(
-            {"source": a.source, "cue": a.cue, "content": a.content, "source_type": a.source_type, "anonymity": anon}
+            {
+                "source": a.source,
+                "cue": a.cue,
+                "content": a.content,
+                "source_type": a.source_type,
+                "anonymity": anon,
+                "via": a.via,
+                "evidence": a.evidence,
+            }
         )
     return out
 

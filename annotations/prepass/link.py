@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
-from .classify import ANON_GENERIC, ANON_ROLE, PRONOUNS_PERSON, classify_source
+from . import relay
+from .classify import ANON_GENERIC, ANON_ROLE, PRONOUNS_PERSON, classify_source, is_justification
 from .components import ATTR_SPANS_KEY
-from .outlets import OutletMatcher
+from .outlets import MEDIA_HEADS, OutletMatcher
 from .rules import (
+    SPEECH_FORMS,
     STATEMENT_NOUNS,
     Cand,
     Tok,
@@ -63,7 +65,7 @@ def model_candidates(doc) -> list[Cand]:
             to = [t for t in cue if t.lower_ == "to"]
             if to:
                 pobj = [c for c in to[0].children if c.dep_ == "pobj"]
-                src_tok = pobj[0] if pobj else None
+                src_tok, how = (pobj[0], "according to") if pobj else (None, "")
         sent_start = sent_of[(cue.start, cue.end)]
         same = [s for s in sources if sent_of[(s.start, s.end)] == sent_start]
         source = None
@@ -73,6 +75,11 @@ def model_candidates(doc) -> list[Cand]:
             if hit:
                 source = hit[0]
                 evidence.append(f"tagger source linked by parse ({how})")
+        if source is None and src_tok is not None and how == "according to":
+            pobj = _trim(doc, src_tok.left_edge.i, src_tok.right_edge.i + 1, keep_quotes=False)
+            if pobj is not None:
+                source = doc[pobj[0] : pobj[1]]
+                evidence.append("source: the object of 'according to'")
         if source is None and same:
             source = min(same, key=lambda s: min(abs(s.start - cue.end), abs(cue.start - s.end)))
             evidence.append("nearest tagger source in sentence")
@@ -89,6 +96,7 @@ def model_candidates(doc) -> list[Cand]:
             )
         )
         by_sent.setdefault(sent_start, []).append(len(cands) - 1)
+    _cues_of_orphan_sources(doc, cands, by_sent, sources, contents, sent_of)
     # contents: to the nearest cue of their sentence, else (quote runs) to a neighbouring sentence's attribution
     sent_index = {start: k for k, start in enumerate(sent_starts)}
     owner = {sent_index[start]: idxs for start, idxs in by_sent.items()}
@@ -126,6 +134,33 @@ def model_candidates(doc) -> list[Cand]:
                 cands[target].content = _hull(cands[target].content, (content.start, content.end))
                 owner[k] = [target]
     return cands
+
+
+def _cues_of_orphan_sources(doc, cands, by_sent, sources, contents, sent_of) -> None:
+    """A sentence with a tagged source and a tagged content but no tagged cue: the verb of saying right after
+    the source ("…,” someone uttered) or right before it ("…, reported the Times") is the cue."""
+    with_content = {sent_of[(c.start, c.end)] for c in contents}
+    for source in sources:
+        sent_start = sent_of[(source.start, source.end)]
+        if sent_start in by_sent or sent_start not in with_content:
+            continue
+        sent_end = source.sent.end
+        near = [k for k in (source.end, source.end + 1, source.start - 1) if sent_start <= k < sent_end]
+        verb = next((doc[k] for k in near if doc[k].lower_ in SPEECH_FORMS and doc[k].tag_.startswith("VB")), None)
+        if verb is None:
+            continue
+        cands.append(
+            Cand(
+                verb_cue(verb),
+                (source.start, source.end),
+                None,
+                "model_source_verb",
+                0.55,
+                evidence=["tagger source and content", "cue = the verb of saying beside the source"],
+                cue_head=verb.i,
+            )
+        )
+        by_sent.setdefault(sent_start, []).append(len(cands) - 1)
 
 
 def _cue_from_content(doc, content, sources, sent_of) -> Cand | None:
@@ -215,10 +250,10 @@ def _dist(a: Tok, b: Tok) -> int:
     return max(0, b[0] - a[1], a[0] - b[1])
 
 
-def _via(doc, cand: Cand, outlets: OutletMatcher) -> str:
+def _via(doc, cand: Cand, outlets: OutletMatcher) -> tuple[str, Tok | None]:
     """The outlet a source spoke to: "told Politico", "confirmed to CNN", "in an interview with the BBC"."""
     if cand.cue_head is None:
-        return ""
+        return "", None
     head = doc[cand.cue_head]
     for child in head.children:
         if child.dep_ not in VIA_DEPS:
@@ -234,8 +269,17 @@ def _via(doc, cand: Cand, outlets: OutletMatcher) -> str:
                 continue
         name = outlets.find(doc[span[0] : span[1]].text)
         if name:
-            return name
-    return ""
+            target = child
+            if child.dep_ == "prep":
+                pobj = [c for c in child.children if c.dep_ == "pobj"]
+                target = pobj[0] if pobj else child
+                while target.lower_ in MEDIA_HEADS and any(c.dep_ == "prep" for c in target.children):
+                    sub = [p for c in target.children if c.dep_ == "prep" for p in c.children if p.dep_ == "pobj"]
+                    if not sub:
+                        break
+                    target = sub[0]
+            return name, _trim(doc, target.left_edge.i, target.right_edge.i + 1, keep_quotes=False)
+    return "", None
 
 
 def _definite_head(doc, src: Tok):
@@ -275,10 +319,13 @@ def finish(doc, cands: list[Cand], quotes: list[Tok], outlets: OutletMatcher) ->
             cue_end = c.cue[1]
     _interrupted_quotes(doc, out, quotes)
     _continue_quotes(doc, out, quotes)
+    relay.split_citations(doc, out)
+    out = [c for c in out if not _justification_clause(doc, c)]
     for i, c in enumerate(out):
-        if c.source is not None:
-            span = doc[c.source[0] : c.source[1]]
-            info = classify_source(span, outlets)
+        typed_by = _resolve_relative(doc, c)
+        if typed_by is not None and not c.source_type:
+            span = doc[typed_by[0] : typed_by[1]]
+            info = classify_source(span, outlets, cue_head=doc[c.cue_head] if c.cue_head is not None else None)
             c.source_type, c.anonymity = info.source_type, info.anonymity
             c.evidence.append(f"type: {info.evidence}")
             c.confidence = round(0.65 * c.confidence + 0.35 * info.confidence, 3)
@@ -286,17 +333,26 @@ def finish(doc, cands: list[Cand], quotes: list[Tok], outlets: OutletMatcher) ->
         elif not c.source_type:
             c.source_type = "unspecified"
             c.confidence = round(c.confidence * 0.9, 3)
-        if c.source_type != "media":
-            c.via = _via(doc, c, outlets)
-            if c.via:
-                c.evidence.append(f"via {c.via}")
         if c.content is None:
             c.confidence = round(c.confidence * 0.7, 3)
+    via_spans: dict[int, Tok] = {}
+    for c in out:
+        if c.source_type == "media":
+            continue
+        outer = c.relayed_by
+        if outer is not None and outer.source_type == "media" and outer.source is not None:
+            c.via = _outlet_name(doc, outer, outlets)
+        else:
+            c.via, span = _via(doc, c, outlets)
+            if span is not None:
+                via_spans[id(c)] = span
+        if c.via:
+            c.evidence.append(f"via {c.via}")
     # relayed sourcing: an attribution inside the content of a media attribution is via that outlet
     for outer in out:
-        if outer.source_type != "media" or outer.content is None:
+        if outer.source_type != "media" or outer.content is None or outer.source is None:
             continue
-        name = outlets.find(doc[outer.source[0] : outer.source[1]].text) or doc[outer.source[0] : outer.source[1]].text
+        name = _outlet_name(doc, outer, outlets)
         for inner in out:
             if (
                 inner is not outer
@@ -307,10 +363,41 @@ def finish(doc, cands: list[Cand], quotes: list[Tok], outlets: OutletMatcher) ->
             ):
                 inner.via = name
                 inner.evidence.append(f"relayed by {name}")
+    relay.outer_for_told(doc, out, via_spans, outlets)
     for c in out:
         if c.anonymity is not None and c.source_type != "anonymous":
             c.anonymity = None
     return out
+
+
+def _justification_clause(doc, c: Cand) -> bool:
+    """ "…, who asked not to be named because …": why a source is anonymous, not an attribution."""
+    if c.cue_head is None or c.content is None:
+        return False
+    head = doc[c.cue_head]
+    return head.dep_ in ("relcl", "acl", "advcl") and is_justification(doc[c.content[0] : c.content[1]])
+
+
+def _resolve_relative(doc, c: Cand) -> tuple[int, int] | None:
+    """The span to type a source by: a relative pronoun ("the contract, which showed …") stands for the noun it
+    follows. The source span itself stays the pronoun, as PolNeAR marks it. A trailing comma is left out."""
+    if c.source is None:
+        return None
+    span = doc[c.source[0] : c.source[1]]
+    if len(span) > 1 and span[-1].text == ",":
+        c.source = (c.source[0], c.source[1] - 1)
+    if len(span) == 1 and span[0].lower_ in ("which", "who", "that") and c.cue_head is not None:
+        verb = doc[c.cue_head]
+        noun = verb.head if verb.dep_ == "relcl" else None
+        if noun is not None and noun.i < span.start:
+            c.evidence.append("relative pronoun: typed by the noun it follows")
+            return _trim(doc, noun.left_edge.i, noun.i + 1, keep_quotes=False)
+    return c.source
+
+
+def _outlet_name(doc, cand: Cand, outlets: OutletMatcher) -> str:
+    text = doc[cand.source[0] : cand.source[1]].text
+    return outlets.find(text) or text
 
 
 def _interrupted_quotes(doc, out: list[Cand], quotes: list[Tok]) -> None:
@@ -368,6 +455,12 @@ def _speaker_ref(doc, out: list[Cand], i: int) -> None:
     # which test applies depends on this source only; earlier sources are looked at only as far as it needs
     if low in PRONOUNS_PERSON and len(span) == 1:
         mode = 1
+    elif low in ("they", "it") and len(span) == 1:
+        mode = 4  # the nearest earlier source within a few sentences, whatever its type
+        sent_floor = span.sent.start
+        for _ in range(3):
+            if sent_floor > 0:
+                sent_floor = doc[sent_floor - 1].sent.start
     elif definite and root.lower_ in ANON_GENERIC | ANON_ROLE:
         mode = 2
         root_low = root.lower_.rstrip("s")
@@ -389,6 +482,14 @@ def _speaker_ref(doc, out: list[Cand], i: int) -> None:
                 break
         elif mode == 2:
             if prev.source_type == "anonymous" and doc[ps:pe].root.lower_.rstrip("s") == root_low:
+                target = j
+                break
+        elif mode == 4:
+            if ps < sent_floor:
+                break
+            if doc[ps:pe].root.lower_ not in PRONOUNS_PERSON | {"they", "it", "we", "i", "you"} and (
+                low != "it" or prev.source_type in ("named_organization", "document", "media")
+            ):
                 target = j
                 break
         elif pe - ps > 1 and doc[pe - 1].text == word and doc[ps:pe].root.i != word_i:
@@ -415,4 +516,5 @@ def attributions(doc, outlets: OutletMatcher, *, use_model: bool | None = None) 
     for rc in rule_cands:
         if rc.kind in RULE_ONLY_KINDS and not any(_overlap(rc.cue, c.cue) for c in cands):
             cands.append(rc)
+    cands.extend(relay.extra_rule_candidates(doc, cands, rule_cands, outlets))
     return finish(doc, cands, find_quotes(doc) if quotes is None else quotes, outlets)

@@ -37,7 +37,7 @@ SPEECH = [
     "repeat", "point", "continue", "agree", "boast", "brag", "joke", "lament", "mention", "acknowledge",
     "pledge", "threaten", "signal", "contend", "counter", "dismiss", "blame", "praise", "criticize",
     "criticise", "demand", "propose", "recommend", "advise", "assure", "inform", "notify", "concur", "clarify",
-    "speculate", "theorize", "project", "forecast", "calculate", "wonder",
+    "speculate", "theorize", "project", "forecast", "calculate", "wonder", "utter", "recount", "question",
 ]  # fmt: skip
 BELIEF = [
     "believe", "think", "feel", "hope", "expect", "fear", "worry", "want", "plan", "suspect", "doubt", "know",
@@ -143,6 +143,7 @@ class Cand:
     anonymity: dict | None = None
     speaker_ref: int | None = None
     cue_head: int | None = None  # token index of the cue word
+    relayed_by: Cand | None = None  # the outer attribution of a relayed source ("X, citing Y")
 
 
 def find_quotes(doc) -> list[Tok]:
@@ -212,6 +213,9 @@ def _source_of(verb):
         return agent, "passive agent"
     if subj is not None:
         return subj, "subject"
+    inverted = _inverted_subject(verb)
+    if inverted is not None:
+        return inverted, "inverted subject"
     if expl is not None and expl.lower_ == "it" and verb.lower_ in EXPLETIVE_PASSIVE:
         return None, "expletive passive"
     if verb.dep_ in ("conj", "xcomp", "advcl") and verb.head.i != verb.i:
@@ -221,6 +225,27 @@ def _source_of(verb):
         if head_src is not None:
             return head_src, f"shared {how}"
     return None, "no subject"
+
+
+def _inverted_subject(verb):
+    """ "…, reported the Times." / "…, reports BisNow.": a name after a parenthetical cue verb at the end of
+    its sentence, which the small parser reads as an object or adverb."""
+    if verb.i == 0 or verb.doc[verb.i - 1].text not in (",", "”", '"', "’", "'") or verb.lower_ not in SPEECH_FORMS:
+        return None
+    sent_end = verb.sent.end
+    while sent_end > verb.i + 1 and (verb.doc[sent_end - 1].is_punct or verb.doc[sent_end - 1].is_space):
+        sent_end -= 1
+    for child in verb.children:
+        adjacent = child.i == verb.i + 1 or (child.i > verb.i and verb.doc[verb.i + 1].dep_ == "det")
+        if (
+            adjacent
+            and child.dep_ in ("dobj", "advmod", "attr", "npadvmod", "oprd", "appos")
+            and child.right_edge.i + 1 == sent_end
+            and sent_end - verb.i <= 7
+            and any(t.text[:1].isupper() for t in child.subtree)
+        ):
+            return child
+    return None
 
 
 def _content_of(verb, sent, excluded: Tok | None) -> tuple[Tok | None, str]:

@@ -6,6 +6,7 @@ import from here: ``from annotations import services``.
 
 from .common import ConflictError, StaleVersionError, event_record
 from .counts import article_counts_rebuild, article_counts_refresh
+from .demo import DEMO_EDITOR, GoldReview, article_apply_gold, articles_apply_demo_gold, demo_editor_get_or_create
 from .imports import ImportSummary, article_create, articles_import, content_hash, outlet_get_or_create
 from .processing import articles_claim, articles_process, pending_article_ids
 from .proposals import ProcessSummary, article_store_proposal, articles_store_proposals
@@ -25,10 +26,13 @@ from .review import (
 from .roundtrip import article_import_annotated, article_restore_annotations
 
 __all__ = [
+    "DEMO_EDITOR",
     "ConflictError",
+    "GoldReview",
     "ImportSummary",
     "ProcessSummary",
     "StaleVersionError",
+    "article_apply_gold",
     "article_assign",
     "article_counts_rebuild",
     "article_counts_refresh",
@@ -41,6 +45,7 @@ __all__ = [
     "article_restore_annotations",
     "article_store_proposal",
     "article_undo_last",
+    "articles_apply_demo_gold",
     "articles_claim",
     "articles_import",
     "articles_process",
@@ -50,6 +55,7 @@ __all__ = [
     "attribution_correct",
     "attribution_reject",
     "content_hash",
+    "demo_editor_get_or_create",
     "event_record",
     "outlet_get_or_create",
     "pending_article_ids",

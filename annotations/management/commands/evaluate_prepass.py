@@ -5,6 +5,7 @@ Never touches the database: it reads files, runs ``annotations.prepass`` and pri
     manage.py evaluate_prepass --brat ../shared/data/polnear/data/dev
     manage.py evaluate_prepass --brat DIR --predictions-out /tmp/pred.jsonl --json
     manage.py evaluate_prepass --gold reviewed.jsonl
+    manage.py evaluate_prepass --mcae ../shared/data/mcae-dev   # found share and source types
     manage.py evaluate_prepass --brat DIR --rules-only       # ignore the trained model
     manage.py evaluate_prepass --brat DIR --speed 300        # words/s vs bare nlp.pipe
 """
@@ -26,6 +27,7 @@ class Command(BaseCommand):
             "--brat", action="append", default=[], help="PolNeAR-format folder with text/ and attributions/"
         )
         parser.add_argument("--gold", help="JSONL of reviewed articles (body + attributions)")
+        parser.add_argument("--mcae", help="MCAE-format folder (gold.jsonl of typed sourced statements)")
         parser.add_argument("--predictions-out", help="write one JSON line of predictions per article")
         parser.add_argument("--limit", type=int, default=None, help="only the first N articles")
         parser.add_argument("--model", default=None, help="spaCy pipeline name or folder (default: settings)")
@@ -51,11 +53,14 @@ class Command(BaseCommand):
                 raise CommandError(str(exc)) from exc
             self.stdout.write(json.dumps(result, indent=2) if opts["json"] else ev.format_table(result))
             return
-        if not opts["brat"] and not opts["gold"]:
-            raise CommandError("give --brat DIR or --gold FILE.jsonl")
+        if sum(bool(opts[k]) for k in ("brat", "gold", "mcae")) != 1:
+            raise CommandError("give one of --brat DIR, --gold FILE.jsonl or --mcae DIR")
         if len(opts["brat"]) > 1:
             raise CommandError("give one --brat DIR (several only with --agreement)")
         model = opts["model"] or (settings.SPACY_MODEL if opts["rules_only"] else None)
+        if opts["mcae"]:
+            self._mcae(opts, model)
+            return
         try:
             if opts["brat"]:
                 docs = ev.brat_docs(opts["brat"][0], opts["limit"])
@@ -72,3 +77,18 @@ class Command(BaseCommand):
             self.stdout.write(ev.format_table(result))
             if "speed" in result:
                 self.stdout.write(f"speed: {result['speed']}")
+
+    def _mcae(self, opts, model) -> None:
+        from annotations.prepass import mcae
+
+        try:
+            docs = mcae.read_mcae(opts["mcae"], opts["limit"])
+        except (FileNotFoundError, ValueError) as exc:
+            raise CommandError(str(exc)) from exc
+        details: list | None = [] if opts["predictions_out"] else None
+        result = mcae.evaluate_mcae(docs, model_name=model, outlets=opts["outlet"], details=details)
+        if details is not None:
+            with open(opts["predictions_out"], "w", encoding="utf-8") as fh:
+                for row in details:
+                    fh.write(json.dumps(row) + "\n")
+        self.stdout.write(json.dumps(result, indent=2) if opts["json"] else mcae.format_report(result))

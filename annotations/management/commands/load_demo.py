@@ -17,11 +17,16 @@ DEMO_USERS = (
 
 
 class Command(BaseCommand):
-    help = "Load the demo articles (fictional outlets) and demo accounts, and run the pre-pass over them."
+    help = (
+        "Load the demo articles (fictional outlets) and demo accounts, run the pre-pass over them, and review"
+        " the ones with gold (annotations/demo/gold/) as the demo editor."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--no-users", action="store_true", help="articles only")
-        parser.add_argument("--no-process", action="store_true", help="do not run the pre-pass now")
+        parser.add_argument(
+            "--no-process", action="store_true", help="do not run the pre-pass now (nor the demo review)"
+        )
 
     def handle(self, *args, no_users: bool, no_process: bool, **options) -> None:
         if not no_users:
@@ -40,9 +45,23 @@ class Command(BaseCommand):
         )
         for line in summary.lines():
             self.stdout.write(line)
-        if summary.imported and not no_process:
+        if no_process:
+            self.stdout.write("pre-pass and demo review skipped (--no-process)")
+        elif not summary.imported:
+            self.stdout.write("nothing new to pre-pass or review")
+        else:
             result = services.articles_process(article_ids=summary.imported)
             for line in result.lines():
                 self.stdout.write(line)
+            # The demo editor reviews the new articles that have gold (annotations/demo/gold/), so that the
+            # scorecard, the exports and the History have reviewed data from the first run.
+            reviews = services.articles_apply_demo_gold(article_ids=summary.imported)
+            self.stdout.write(
+                f"reviewed by the demo editor ({services.DEMO_EDITOR}): {len(reviews)} of {len(summary.imported)}"
+                f" articles, {sum(r.decisions for r in reviews)} decisions"
+                f" ({sum(r.confirmed for r in reviews)} confirmed, {sum(r.corrected for r in reviews)} corrected,"
+                f" {sum(r.rejected for r in reviews)} rejected, {sum(r.added for r in reviews)} added,"
+                f" {sum(r.labels for r in reviews)} sentence labels changed)"
+            )
         if not no_users:
             self.stdout.write("demo logins: " + ", ".join(f"{u} / {p}" for u, p, _, _ in DEMO_USERS))
