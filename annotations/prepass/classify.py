@@ -461,6 +461,11 @@ def _classify(span, outlets: OutletMatcher, cue_head) -> SourceInfo:
         return SourceInfo("anonymous", 0.8, "anonymous head noun", anonymity_fields(span, head, cue_head))
     modifiers = [t for t in span if t.i < head.i and t.dep_ in ("amod", "compound", "nmod") and t.lower_ not in SEVERAL]
     determiners = {t.lower_ for t in span if t.i < head.i and t.dep_ in ("det", "nummod", "poss")}
+    counted = any(t.like_num or t.lower_ in SEVERAL for t in span if t.i < head.i)
+    if counted and (low in GENERIC_PLURAL or low in PERSON_HEADS or low in ANON_ROLE):
+        return SourceInfo("anonymous", 0.6, "a counted group of unnamed people", anonymity_fields(span, head, cue_head))
+    if low in ("another", "one") and len(span) == 1:
+        return SourceInfo("anonymous", 0.5, "one more of an unnamed group", anonymity_fields(span, head, cue_head))
     if low in UNSPECIFIED_HEADS or (
         low in GENERIC_PLURAL and not modifiers and not any(c.dep_ in ("prep", "relcl", "acl") for c in head.children)
     ):

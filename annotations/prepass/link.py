@@ -6,7 +6,7 @@ from __future__ import annotations
 from bisect import bisect_right
 
 from . import relay
-from .classify import ANON_GENERIC, ANON_ROLE, PRONOUNS_PERSON, classify_source, is_justification
+from .classify import ANON_GENERIC, ANON_ROLE, PRONOUNS_PERSON, classify_source, is_justification, medium
 from .components import ATTR_SPANS_KEY
 from .outlets import MEDIA_HEADS, OutletMatcher
 from .rules import (
@@ -58,6 +58,7 @@ def model_candidates(doc) -> list[Cand]:
         sent_of[(s.start, s.end)] = sent_starts[bisect_right(sent_starts, s.start) - 1]
     cands: list[Cand] = []
     by_sent: dict[int, list[int]] = {}
+    quotes = find_quotes(doc)
     for cue in cues:
         root = cue.root
         src_tok, how = _source_of(root) if root.tag_.startswith("VB") else (None, "")
@@ -83,6 +84,12 @@ def model_candidates(doc) -> list[Cand]:
         if source is None and same:
             source = min(same, key=lambda s: min(abs(s.start - cue.end), abs(cue.start - s.end)))
             evidence.append("nearest tagger source in sentence")
+            if src_tok is not None and how == "subject" and _quoted(quotes, cue.start) != _quoted(quotes, source.start):
+                # "“A council source said …,” the Post reported": not a source across a quotation mark
+                span = _trim(doc, src_tok.left_edge.i, min(src_tok.right_edge.i + 1, cue.start), keep_quotes=False)
+                if span is not None:
+                    source = doc[span[0] : span[1]]
+                    evidence[-1] = "source from parse: the tagged one is across a quotation mark"
         conf = 0.75 if source is not None else 0.6
         cands.append(
             Cand(
@@ -134,6 +141,10 @@ def model_candidates(doc) -> list[Cand]:
                 cands[target].content = _hull(cands[target].content, (content.start, content.end))
                 owner[k] = [target]
     return cands
+
+
+def _quoted(quotes: list[Tok], i: int) -> Tok | None:
+    return next((q for q in quotes if q[0] < i < q[1] - 1), None)
 
 
 def _cues_of_orphan_sources(doc, cands, by_sent, sources, contents, sent_of) -> None:
@@ -335,6 +346,10 @@ def finish(doc, cands: list[Cand], quotes: list[Tok], outlets: OutletMatcher) ->
             c.confidence = round(c.confidence * 0.9, 3)
         if c.content is None:
             c.confidence = round(c.confidence * 0.7, 3)
+        refers_back = c.speaker_ref is not None and c.source_type in ("named_organization", "media")
+        if refers_back and c.cue_head is not None and medium(doc[c.cue_head]) == "document":
+            c.source_type = "document"  # "it said in its annual report"
+            c.evidence.append("type: through a document")
     via_spans: dict[int, Tok] = {}
     for c in out:
         if c.source_type == "media":

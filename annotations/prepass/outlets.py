@@ -67,9 +67,15 @@ class OutletMatcher:
 
     def __init__(self, extra: Iterable[str] = ()) -> None:
         names = {normalise(n): n for n in MAJOR_OUTLETS}
+        short: dict[str, str | None] = {}
         for n in extra:
             if n and normalise(n):
                 names[normalise(n)] = n
+                # "Northfield Courier" is "the Courier" in running text (unless two outlets share the word)
+                last = n.split()[-1]
+                if len(n.split()) >= 2 and len(last) > 3 and last[:1].isupper():
+                    short[last] = None if last in short and short[last] != n else n
+        self.short = {w: n for w, n in short.items() if n and normalise(w) not in names}
         self.names = names
         self._by_len = sorted(names, key=len, reverse=True)
         forms = set()
@@ -77,11 +83,16 @@ class OutletMatcher:
             forms.add(n.replace("’", "'"))
             if n.startswith("The "):
                 forms.add(n[4:])
+        for word in self.short:  # a short form only capitalised, after "the": "the Courier reported"
+            forms.update({f"the {word}", f"The {word}"})
         alternation = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
         self._regex = re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])")
 
     def canonical(self, text: str) -> str:
         """The outlet name for a whole span ("The Guardian" -> "The Guardian"), or ""."""
+        words = " ".join(text.split()).strip(" .,;:'\"“”").split(" ")
+        if len(words) == 2 and words[0] in ("the", "The") and words[1] in self.short:
+            return self.short[words[1]]
         return self.names.get(normalise(text), "")
 
     def find(self, text: str) -> str:
@@ -89,4 +100,7 @@ class OutletMatcher:
         m = self._regex.search(text.replace("’", "'"))
         if not m:
             return ""
-        return self.names.get(normalise(m.group(0)), m.group(0))
+        found = m.group(0)
+        if found.split()[-1] in self.short and found.split()[0] in ("the", "The") and len(found.split()) == 2:
+            return self.short[found.split()[-1]]
+        return self.names.get(normalise(found), found)

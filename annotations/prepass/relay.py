@@ -16,6 +16,7 @@ from .classify import classify_source
 from .outlets import OutletMatcher
 from .rules import SPEECH_FORMS, Cand, Tok, _trim
 
+FLAGGED = {"anonymous", "document", "media"}
 CITE_FORMS = {"cite", "cites", "cited", "citing", "quote", "quotes", "quoted", "quoting"}
 
 
@@ -55,39 +56,37 @@ def extra_rule_candidates(doc, cands: list[Cand], rule_cands: list[Cand], outlet
         if any(_relays(doc, c, rc, outlets) for c in cands):
             rc.evidence.append("rule attribution relayed inside an outlet's report")
             extra.append(rc)
+        elif classify_source(doc[rc.source[0] : rc.source[1]], outlets, cue_head=head).source_type in FLAGGED:
+            rc.evidence.append("rule attribution: an anonymous, document or outlet source")
+            extra.append(rc)
     return extra
 
 
 def split_citations(doc, out: list[Cand]) -> None:
-    """ "X, which cited Y" / "X, citing Y, reported Z": the cite cue's object becomes the inner source, its
-    content the outer attribution's; the outer one is made when the sentence has none."""
-    for c in list(out):
-        if c.cue_head is None or doc[c.cue_head].lower_ not in CITE_FORMS or c.content is None or c.source is None:
+    """ "X, which cited Y", "X, citing Y, reported Z", "X reported Z, citing Y": the object of the cite verb is
+    an inner source of its own, with the content of X's attribution; the cite attribution the tagger or the
+    rules may have made (X cited Y) is replaced by it."""
+    for outer in list(out):
+        if outer.source is None or outer.content is None or outer.cue_head is None:
             continue
-        cited = c.content
-        if doc[cited[0] : cited[1]].root.pos_ not in ("NOUN", "PROPN", "PRON", "NUM"):
-            continue  # "cited concerns about …": not a source
-        outer = next(
-            (
-                o
-                for o in out
-                if o is not c and o.source is not None and _overlap(o.source, c.source) and o.content is not None
-            ),
-            None,
-        )
-        if outer is None:
-            sent = doc[c.cue[0]].sent
-            taken = [c.cue, c.source, cited]
-            rest = [t for t in range(sent.start, sent.end) if not any(s[0] <= t < s[1] for s in taken)]
-            content = _trim(doc, rest[0], rest[-1] + 1) if rest else None
-            if content is None or any(_overlap(content, s) for s in taken):
+        verb = doc[outer.cue_head]
+        cites = [c for c in verb.children if c.lower_ in CITE_FORMS and c.dep_ in ("advcl", "xcomp", "conj", "acl")]
+        src_root = doc[outer.source[0] : outer.source[1]].root
+        cites += [c for c in src_root.subtree if c.lower_ in CITE_FORMS and c.dep_ in ("relcl", "acl", "appos")]
+        for cite in cites:
+            objs = [c for c in cite.children if c.dep_ in ("dobj", "pobj", "attr")]
+            if not objs or objs[0].pos_ not in ("NOUN", "PROPN", "PRON", "NUM"):
+                continue  # "citing concerns about …" is still cut off by the noun test below only when not a noun
+            cited = _trim(doc, objs[0].left_edge.i, objs[0].right_edge.i + 1, keep_quotes=False)
+            cue = (cite.i, cite.i + 1)
+            if cited is None or _overlap(cited, outer.content):
                 continue
-            outer = Cand(c.cue, c.source, content, "relay_outer", c.confidence, evidence=["source that cites another"])
-            outer.cue_head = c.cue_head
-            out.append(outer)
-        inner = Cand(c.cue, cited, outer.content, "relay_inner", c.confidence, evidence=["source cited by another"])
-        inner.cue_head, inner.relayed_by = c.cue_head, outer
-        out.append(inner)
+            out[:] = [o for o in out if o is outer or not (o.cue is not None and _overlap(o.cue, cue))]
+            inner = Cand(
+                cue, cited, outer.content, "relay_inner", outer.confidence, evidence=["source cited by another"]
+            )
+            inner.cue_head, inner.relayed_by, inner.quote_kind = cite.i, outer, outer.quote_kind
+            out.append(inner)
 
 
 def outer_for_told(doc, out: list[Cand], via_spans: dict[int, Tok], outlets: OutletMatcher) -> None:
