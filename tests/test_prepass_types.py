@@ -239,3 +239,44 @@ def test_evaluate_prepass_mcae_prints_the_figures(tmp_path, capsys):
     assert result["type_accuracy"] == 1.0 and result["anonymous_recall"] == 1.0
     with pytest.raises(CommandError, match="no such file"):
         call_command("evaluate_prepass", "--mcae", str(tmp_path / "missing"))
+
+
+# --- the demo articles: the pre-pass types their sources as their gold says -------------------------------
+
+
+def test_demo_gold_types():
+    from pathlib import Path
+
+    from annotations.demo_gold import gold_path, load_gold
+    from annotations.importing import read_upload
+    from annotations.prepass import propose_many
+
+    demo = Path(__file__).resolve().parent.parent / "annotations" / "demo"
+    files = sorted(p for p in demo.rglob("*") if p.suffix in {".txt", ".html", ".jsonl", ".csv"})
+    articles = [a for p in files for a in read_upload(str(p.relative_to(demo)), p.read_bytes())]
+    pairs = [(a, gold_path(source_name=a.source_name, external_id=a.external_id)) for a in articles]
+    pairs = [(a, path) for a, path in pairs if path is not None]
+    outlets = sorted({a.outlet for a in articles} | {"Coastline Post", "Evening Wire"})
+    total = found = right = 0
+    wrong = []
+    proposals = propose_many([a.body for a, _ in pairs], outlets=outlets, own_outlets=[a.outlet for a, _ in pairs])
+    for (article, path), proposal in zip(pairs, proposals, strict=True):
+        for gold in load_gold(path, article.body):
+            total += 1
+            hits = [
+                p
+                for p in proposal.attributions
+                if p.cue
+                and p.cue[0] < gold["cue_end"]
+                and gold["cue_start"] < p.cue[1]
+                and (p.source is None or gold["source_start"] is None or p.source[0] < gold["source_end"])
+                and (p.source is None or gold["source_start"] is None or gold["source_start"] < p.source[1])
+            ]
+            found += bool(hits)
+            if any(p.source_type == gold["source_type"] for p in hits):
+                right += 1
+            elif hits:
+                wrong.append((path.name, gold["source"], gold["source_type"], [p.source_type for p in hits]))
+    assert total >= 60
+    assert found >= 0.9 * total
+    assert right == found, wrong

@@ -622,3 +622,31 @@ def test_acting_keeps_the_holders_lease_when_it_runs_low(editor_client, editor, 
     assert editor_client.post(reverse("review_confirm", args=[official.pk]), {"version": 1}, **HX).status_code == 200
     renewed = Article.objects.get(pk=berg.article_id).lease_expires_at
     assert renewed > timezone.now() + timedelta(minutes=25)
+
+
+def test_page_shows_relayed_sources_with_via_and_anonymity_from_the_prepass(editor_client):
+    body = (
+        "The ferry contract has been cancelled, according to a report in the Harbour Ledger, which cited two "
+        "unnamed port officials. “A council source said the deal was dead,” the Ledger reported. "
+        "A utility engineer, who asked not to be named because he was not authorized to speak publicly, "
+        "said the pipes were corroded."
+    )
+    article = make_article(
+        outlet=services.outlet_get_or_create(name="The Harbour Ledger"),
+        body=body,
+        state=ArticleState.IMPORTED,
+        sentences=False,
+    )
+    services.articles_process(article_ids=[article.pk])
+    rows = {body[a.source_start : a.source_end]: a for a in Attribution.objects.filter(article=article)}
+    assert "A utility engineer" in rows, list(rows)
+    officials, source = rows["two unnamed port officials"], rows["A council source"]
+    engineer = rows["A utility engineer"]
+    assert officials.source_type == source.source_type == engineer.source_type == SourceType.ANONYMOUS
+    assert officials.via == source.via == "The Harbour Ledger"
+    assert officials.anon_number == "2"
+    assert body[engineer.anon_justification_start : engineer.anon_justification_end].startswith("who asked not")
+    html = editor_client.get(reverse("review", args=[article.pk])).content.decode()
+    assert html.count("via The Harbour Ledger") >= 2
+    assert "port · seniority" in html  # the anonymity line: descriptor, seniority, number, specificity, why
+    assert "why: “who asked not to be named" in html

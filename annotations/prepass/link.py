@@ -8,7 +8,7 @@ from bisect import bisect_right
 from . import relay
 from .classify import ANON_GENERIC, ANON_ROLE, PRONOUNS_PERSON, classify_source, is_justification, medium
 from .components import ATTR_SPANS_KEY
-from .outlets import MEDIA_HEADS, OutletMatcher
+from .outlets import MEDIA_HEADS, OutletMatcher, normalise
 from .rules import (
     SPEECH_FORMS,
     STATEMENT_NOUNS,
@@ -84,7 +84,11 @@ def model_candidates(doc) -> list[Cand]:
         if source is None and same:
             source = min(same, key=lambda s: min(abs(s.start - cue.end), abs(cue.start - s.end)))
             evidence.append("nearest tagger source in sentence")
-            if src_tok is not None and how == "subject" and _quoted(quotes, cue.start) != _quoted(quotes, source.start):
+            quote = _quoted(quotes, cue.start)
+            outer_cue = any(
+                o is not cue and sent_of[(o.start, o.end)] == sent_start and not _quoted(quotes, o.start) for o in cues
+            )
+            if src_tok is not None and how == "subject" and quote and outer_cue and quote[0] < src_tok.i < quote[1]:
                 # "“A council source said …,” the Post reported": not a source across a quotation mark
                 span = _trim(doc, src_tok.left_edge.i, min(src_tok.right_edge.i + 1, cue.start), keep_quotes=False)
                 if span is not None:
@@ -237,11 +241,28 @@ def fill_from_parse(doc, cands: list[Cand], rule_cands: list[Cand]) -> None:
                 if src is not None and not _overlap(src, c.content) and not _overlap(src, c.cue):
                     c.source = src
                     c.evidence.append(f"source from parse ({how})")
+        if FILL_SOURCE and c.source is None and c.cue_head is not None:
+            src = _holder(doc, doc[c.cue_head])
+            if src is not None and not _overlap(src, c.content) and not _overlap(src, c.cue):
+                c.source = src
+                c.evidence.append("source from parse (holder of a noun or participle cue)")
         if c.content is None and c.cue is not None:
             c.content = _rest_of_sentence(doc, c)
             if c.content is not None:
                 c.evidence.append("content = rest of the sentence")
                 c.confidence -= 0.1
+
+
+def _holder(doc, head) -> Tok | None:
+    """Who a noun or participle cue belongs to: "Trump's claim", "a Trump tweet attacking …"."""
+    if head.pos_ == "NOUN":
+        poss = [c for c in head.children if c.dep_ == "poss" and c.lower_ not in ("its", "their", "his", "her")]
+        if poss:
+            return _trim(doc, poss[0].left_edge.i, poss[0].i + 1, keep_quotes=False)
+    if head.tag_ == "VBG" and head.dep_ == "acl" and head.head.i < head.i and head.head.pos_ in ("NOUN", "PROPN"):
+        noun = head.head
+        return _trim(doc, noun.left_edge.i, noun.i + 1, keep_quotes=False)
+    return None
 
 
 def _rest_of_sentence(doc, c: Cand) -> Tok | None:
@@ -299,7 +320,7 @@ def _definite_head(doc, src: Tok):
     return toks[0].lower_ in ("the", "that", "this") and len(toks) <= 4, root
 
 
-def finish(doc, cands: list[Cand], quotes: list[Tok], outlets: OutletMatcher) -> list[Cand]:
+def finish(doc, cands: list[Cand], quotes: list[Tok], outlets: OutletMatcher, own_outlet: str = "") -> list[Cand]:
     cands = sorted(cands, key=lambda c: (c.cue or c.source)[0])
     out: list[Cand] = []
     # cues are taken in order of their start, so a non-empty cue overlaps a kept one exactly when it starts
@@ -361,6 +382,9 @@ def finish(doc, cands: list[Cand], quotes: list[Tok], outlets: OutletMatcher) ->
             c.via, span = _via(doc, c, outlets)
             if span is not None:
                 via_spans[id(c)] = span
+        if c.via and _same_outlet(c.via, own_outlet):
+            c.via = ""  # "told the Ledger" in the Ledger: first-hand
+            via_spans.pop(id(c), None)
         if c.via:
             c.evidence.append(f"via {c.via}")
     # relayed sourcing: an attribution inside the content of a media attribution is via that outlet
@@ -368,6 +392,8 @@ def finish(doc, cands: list[Cand], quotes: list[Tok], outlets: OutletMatcher) ->
         if outer.source_type != "media" or outer.content is None or outer.source is None:
             continue
         name = _outlet_name(doc, outer, outlets)
+        if _same_outlet(name, own_outlet):
+            continue
         for inner in out:
             if (
                 inner is not outer
@@ -395,12 +421,15 @@ def _justification_clause(doc, c: Cand) -> bool:
 
 def _resolve_relative(doc, c: Cand) -> tuple[int, int] | None:
     """The span to type a source by: a relative pronoun ("the contract, which showed …") stands for the noun it
-    follows. The source span itself stays the pronoun, as PolNeAR marks it. A trailing comma is left out."""
+    follows. The source span itself stays the pronoun, as PolNeAR marks it. A trailing comma or relative
+    pronoun is left out of a longer source."""
     if c.source is None:
         return None
     span = doc[c.source[0] : c.source[1]]
-    if len(span) > 1 and span[-1].text == ",":
-        c.source = (c.source[0], c.source[1] - 1)
+    end = c.source[1]
+    while end - c.source[0] > 1 and (doc[end - 1].text == "," or doc[end - 1].lower_ in ("who", "which")):
+        end -= 1  # "A utility engineer, who" -> "A utility engineer"
+    c.source = (c.source[0], end)
     if len(span) == 1 and span[0].lower_ in ("which", "who", "that") and c.cue_head is not None:
         verb = doc[c.cue_head]
         noun = verb.head if verb.dep_ == "relcl" else None
@@ -408,6 +437,10 @@ def _resolve_relative(doc, c: Cand) -> tuple[int, int] | None:
             c.evidence.append("relative pronoun: typed by the noun it follows")
             return _trim(doc, noun.left_edge.i, noun.i + 1, keep_quotes=False)
     return c.source
+
+
+def _same_outlet(name: str, own: str) -> bool:
+    return bool(own) and normalise(name) == normalise(own)
 
 
 def _outlet_name(doc, cand: Cand, outlets: OutletMatcher) -> str:
@@ -519,17 +552,17 @@ def _speaker_ref(doc, out: list[Cand], i: int) -> None:
         c.evidence.append(f"continues attribution {c.speaker_ref}")
 
 
-def attributions(doc, outlets: OutletMatcher, *, use_model: bool | None = None) -> list[Cand]:
+def attributions(doc, outlets: OutletMatcher, *, use_model: bool | None = None, own_outlet: str = "") -> list[Cand]:
     """Finished attributions of a parsed doc: from the trained tagger when present, plus rule-only kinds."""
     rule_cands, quotes = find_candidates(doc)
     if use_model is None:
         use_model = ATTR_SPANS_KEY in doc.spans
     if not use_model:
-        return finish(doc, rule_cands, quotes, outlets)
+        return finish(doc, rule_cands, quotes, outlets, own_outlet)
     cands = model_candidates(doc)
     fill_from_parse(doc, cands, rule_cands)
     for rc in rule_cands:
         if rc.kind in RULE_ONLY_KINDS and not any(_overlap(rc.cue, c.cue) for c in cands):
             cands.append(rc)
     cands.extend(relay.extra_rule_candidates(doc, cands, rule_cands, outlets))
-    return finish(doc, cands, find_quotes(doc) if quotes is None else quotes, outlets)
+    return finish(doc, cands, find_quotes(doc) if quotes is None else quotes, outlets, own_outlet)

@@ -175,6 +175,7 @@ class TypeScorer:
             "type_right": self.right,
             "type_accuracy": round(self.right / self.found, 4) if self.found else 0.0,
             "anonymous_rows": self.anon_total,
+            "anonymous_typed": self.anon_typed,
             "anonymous_recall": round(self.anon_typed / self.anon_total, 4) if self.anon_total else None,
             "per_type": per_type,
             "confusion": {f"{g} -> {p}": n for (g, p), n in sorted(self.confusion.items())},
@@ -192,7 +193,12 @@ def evaluate_mcae(
     docs = list(docs)
     scorer = TypeScorer()
     names = {d.publisher for d in docs if d.publisher}
-    proposals = propose_many((d.text for d in docs), outlets=(*outlets, *sorted(names)), model_name=model_name)
+    proposals = propose_many(
+        (d.text for d in docs),
+        outlets=(*outlets, *sorted(names)),
+        own_outlets=[d.publisher for d in docs],
+        model_name=model_name,
+    )
     for doc, proposal in zip(docs, proposals, strict=True):
         preds = pred_dicts(proposal)
         rows = scorer.add(doc.statements, preds)
@@ -206,7 +212,8 @@ def format_report(result: dict) -> str:
         f"statements {result['statements']} in {result['docs']} articles",
         f"found: {result['found']} ({result['found_share']:.3f})",
         f"type right of found: {result['type_right']} ({result['type_accuracy']:.3f})",
-        f"anonymous rows typed anonymous: {result['anonymous_recall']} of {result['anonymous_rows']}",
+        f"anonymous rows (Anonymous Source, Unnamed Person) typed anonymous: {result['anonymous_typed']} of "
+        f"{result['anonymous_rows']} ({result['anonymous_recall'] or 0:.3f})",
         "",
         f"{'type':<20}{'precision':>10}{'recall':>8}{'gold':>6}{'proposed':>10}",
     ]
@@ -215,8 +222,7 @@ def format_report(result: dict) -> str:
         r = "-" if row.get("recall") is None else f"{row['recall']:.3f}"
         lines.append(f"{t:<20}{p:>10}{r:>8}{row['gold']:>6}{row.get('proposed', ''):>10}")
     cols = [*TYPES, NOT_FOUND]
-    short = {t: t.replace("named_", "n_").replace("organization", "org").replace("unspecified", "unspec") for t in cols}
-    short[NOT_FOUND] = "missed"
+    short = dict(zip(cols, ("person", "org", "anon", "document", "media", "unspec", "missed"), strict=True))
     lines += ["", "confusion (rows gold, columns proposed)", f"{'':<20}" + "".join(f"{short[c]:>9}" for c in cols)]
     for g in GOLD_TYPES:
         counts = [result["confusion"].get(f"{g} -> {c}", 0) for c in cols]

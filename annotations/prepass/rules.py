@@ -37,7 +37,7 @@ SPEECH = [
     "repeat", "point", "continue", "agree", "boast", "brag", "joke", "lament", "mention", "acknowledge",
     "pledge", "threaten", "signal", "contend", "counter", "dismiss", "blame", "praise", "criticize",
     "criticise", "demand", "propose", "recommend", "advise", "assure", "inform", "notify", "concur", "clarify",
-    "speculate", "theorize", "project", "forecast", "calculate", "wonder", "utter", "recount", "question",
+    "speculate", "theorize", "project", "forecast", "calculate", "wonder", "utter", "recount",
 ]  # fmt: skip
 BELIEF = [
     "believe", "think", "feel", "hope", "expect", "fear", "worry", "want", "plan", "suspect", "doubt", "know",

@@ -71,9 +71,13 @@ def articles_process(
         if not taken:
             continue
         try:
-            articles = list(Article.objects.filter(pk__in=taken).order_by("pk"))
+            articles = list(Article.objects.filter(pk__in=taken).select_related("outlet").order_by("pk"))
             proposals = prepass.propose_many(
-                (a.body for a in articles), outlets=outlets, batch_size=batch_size, n_process=n_process
+                (a.body for a in articles),
+                outlets=outlets,
+                own_outlets=[a.outlet.name for a in articles],
+                batch_size=batch_size,
+                n_process=n_process,
             )
             pairs: list[tuple[Article, prepass.ArticleProposal]] = []
             for article, proposal in zip(articles, proposals, strict=True):
