@@ -66,6 +66,13 @@ def test_told_an_outlet_gives_the_outlet_its_own_attribution():
     assert outer.content == inner.content
 
 
+def test_a_source_that_spoke_to_the_articles_own_outlet_is_first_hand():
+    text = "Two harbour pilots told the Ledger that the channel was unsafe."
+    p = propose_doc(get_nlp()(text), OUTLETS, own_outlet="The Harbour Ledger")
+    assert len(p.attributions) == 1
+    assert p.attributions[0].source_type == "anonymous" and p.attributions[0].via == ""
+
+
 def test_according_to_an_outlet_then_a_source_said():
     text = "According to the Ledger, a senior diplomat said the border talks had failed."
     p = run(text)

@@ -13,8 +13,10 @@
 from __future__ import annotations
 
 from .classify import classify_source
+from .lexicon import SPEECH_FORMS, _forms
 from .outlets import OutletMatcher
-from .rules import SPEECH_FORMS, Cand, Tok, _forms, _trim
+from .rules import Cand, Tok, _trim
+from .tagged import overlap as _overlap
 
 FLAGGED = {"anonymous", "document", "media"}
 # the verbs of reporting a flagged rule attribution must use (not "indicate", "ask", "continue" …)
@@ -24,10 +26,6 @@ CORE_FORMS = {
     for f in _forms(lemma)
 }
 CITE_FORMS = {"cite", "cites", "cited", "citing", "quote", "quotes", "quoted", "quoting"}
-
-
-def _overlap(a: Tok | None, b: Tok | None) -> bool:
-    return a is not None and b is not None and a[0] < b[1] and b[0] < a[1]
 
 
 def _inside(a: Tok | None, b: Tok | None) -> bool:

@@ -15,110 +15,17 @@ from spacy.attrs import IS_SPACE, LOWER, ORTH
 from spacy.strings import get_string_id
 
 from .components import in_sorted
+from .lexicon import (
+    BELIEF_FORMS,
+    EXPLETIVE_PASSIVE,
+    FIRST_SECOND,
+    HEDGES,
+    LABEL_STOP,
+    SPEECH_FORMS,
+)
 
 Tok = tuple[int, int]  # token offsets, half-open
 
-_IRREGULAR = {
-    "say": ["said", "says", "saying"], "tell": ["told", "tells", "telling"],
-    "write": ["wrote", "written", "writes", "writing"], "think": ["thought", "thinks", "thinking"],
-    "find": ["found", "finds", "finding"], "hear": ["heard", "hears", "hearing"],
-    "know": ["knew", "known", "knows", "knowing"], "show": ["showed", "shown", "shows", "showing"],
-    "feel": ["felt", "feels", "feeling"], "forecast": ["forecast", "forecasts", "forecasting"],
-    "teach": ["taught"], "foresee": ["foresaw", "foreseen", "foresees"], "learn": ["learned", "learnt", "learns"],
-    "tweet": ["tweeted", "tweets", "tweeting"], "post": ["posted", "posts", "posting"],
-}  # fmt: skip
-SPEECH = [
-    "say", "tell", "announce", "allege", "confirm", "dispute", "stress", "add", "write", "warn", "claim",
-    "state", "report", "deny", "insist", "argue", "explain", "note", "acknowledge", "admit", "assert",
-    "contend", "suggest", "reveal", "disclose", "declare", "maintain", "tweet", "post", "testify", "recall",
-    "complain", "respond", "reply", "ask", "urge", "promise", "vow", "accuse", "charge", "indicate",
-    "emphasize", "emphasise", "caution", "concede", "observe", "remark", "comment", "predict", "estimate",
-    "conclude", "find", "show", "cite", "quote", "describe", "call", "tell", "learn", "hear", "reiterate",
-    "repeat", "point", "continue", "agree", "boast", "brag", "joke", "lament", "mention", "acknowledge",
-    "pledge", "threaten", "signal", "contend", "counter", "dismiss", "blame", "praise", "criticize",
-    "criticise", "demand", "propose", "recommend", "advise", "assure", "inform", "notify", "concur", "clarify",
-    "speculate", "theorize", "project", "forecast", "calculate", "wonder", "utter", "recount",
-]  # fmt: skip
-BELIEF = [
-    "believe", "think", "feel", "hope", "expect", "fear", "worry", "want", "plan", "suspect", "doubt", "know",
-    "understand", "assume", "reckon",
-]  # fmt: skip
-LABEL_STOP = {
-    "latest",
-    "correction",
-    "update",
-    "updated",
-    "video",
-    "watch",
-    "photo",
-    "photos",
-    "note",
-    "related",
-    "read",
-    "editor",
-    "breaking",
-    "exclusive",
-    "opinion",
-    "analysis",
-    "q",
-    "a",
-    "tags",
-    "source",
-}
-FIRST_SECOND = {"i", "we", "you"}
-HEDGES = {"reportedly", "allegedly", "purportedly", "supposedly", "rumoredly", "ostensibly"}
-EXPLETIVE_PASSIVE = {
-    "believed",
-    "understood",
-    "thought",
-    "said",
-    "reported",
-    "alleged",
-    "rumored",
-    "rumoured",
-    "expected",
-    "claimed",
-    "known",
-    "feared",
-    "estimated",
-}
-STATEMENT_NOUNS = {
-    "statement",
-    "interview",
-    "release",
-    "post",
-    "tweet",
-    "letter",
-    "email",
-    "op-ed",
-    "speech",
-    "remarks",
-    "briefing",
-    "conference",
-    "call",
-    "testimony",
-    "podcast",
-    "appearance",
-    "memo",
-}
-
-
-def _forms(lemma: str) -> set[str]:
-    if lemma in _IRREGULAR:
-        return {lemma, *_IRREGULAR[lemma]}
-    if lemma.endswith("e"):
-        return {lemma, lemma + "s", lemma + "d", lemma[:-1] + "ing"}
-    if lemma.endswith("y") and lemma[-2] not in "aeiou":
-        return {lemma, lemma[:-1] + "ies", lemma[:-1] + "ied", lemma + "ing"}
-    past = lemma + "ed"
-    forms = {lemma, lemma + "s", past, lemma + "ing", lemma + "es"}
-    if lemma in ("admit", "regret", "commit", "plan", "concur"):
-        forms |= {lemma + lemma[-1] + "ed", lemma + lemma[-1] + "ing"}
-    return forms
-
-
-SPEECH_FORMS = {f: lem for lem in SPEECH for f in _forms(lem)}
-BELIEF_FORMS = {f: lem for lem in BELIEF for f in _forms(lem)}
 OPEN_Q = {"“", "‘‘", "``"}
 CLOSE_Q = {"”", "’’"}
 
