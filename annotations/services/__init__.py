@@ -8,7 +8,7 @@ from .common import ConflictError, StaleVersionError, event_record
 from .counts import article_counts_rebuild, article_counts_refresh
 from .demo import DEMO_EDITOR, GoldReview, article_apply_gold, articles_apply_demo_gold, demo_editor_get_or_create
 from .imports import ImportSummary, article_create, articles_import, content_hash, outlet_get_or_create
-from .processing import articles_claim, articles_process, pending_article_ids
+from .processing import articles_claim, articles_process, articles_requeue_stranded, pending_article_ids
 from .proposals import ProcessSummary, article_store_proposal, articles_store_proposals
 from .review import (
     article_assign,
@@ -49,6 +49,7 @@ __all__ = [
     "articles_claim",
     "articles_import",
     "articles_process",
+    "articles_requeue_stranded",
     "articles_store_proposals",
     "attribution_add",
     "attribution_confirm",

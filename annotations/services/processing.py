@@ -102,3 +102,25 @@ def pending_article_ids(*, outlet_slugs: Sequence[str] = (), include_all: bool =
     if not include_all:
         queryset = queryset.filter(state=ArticleState.IMPORTED)
     return list(queryset.order_by("pk").values_list("pk", flat=True))
+
+
+def articles_requeue_stranded() -> list[int]:
+    """Queue the pre-pass again for every article still waiting for it that no live worker holds.
+
+    A worker killed mid-batch leaves its task marked running for good and its claim on the articles it had not
+    finished; its transaction per batch means none of them is half stored. The claims become claimable after
+    ``PROCESSING_STALE_MINUTES``; this queues them (and any article whose task was lost) so that the batch
+    completes. Queuing twice is harmless: a worker processes only what it can claim. Called when a worker
+    starts (``manage.py db_worker``).
+    """
+    from annotations.tasks import enqueue_processing
+
+    ids = list(
+        Article.objects.filter(state=ArticleState.IMPORTED)
+        .claimable_for_processing()
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if ids:
+        enqueue_processing(ids)
+    return ids

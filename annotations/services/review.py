@@ -45,6 +45,7 @@ from .common import (
 from .counts import article_counts_apply, attribution_part, sentence_part
 
 UNDOABLE = {"confirm", "reject", "correct", "add", "label", "label_confirm"}
+MISSING_VERSION = "The form must carry the version you saw."
 
 
 def _lock_attribution(attribution_id: int) -> Attribution:
@@ -145,7 +146,12 @@ def attribution_reject(*, attribution_id: int, user, version: int | None) -> Att
 
 @transaction.atomic
 def attribution_correct(*, attribution_id: int, user, version: int | None, changes: Mapping[str, Any]) -> Attribution:
-    """Change fields or span edges. Unknown field names are refused."""
+    """Change fields or span edges (a span added to an existing attribution, too). Unknown field names are refused.
+
+    The version the editor saw is required: a change without one could silently overwrite another's.
+    """
+    if version is None:
+        raise ValidationError(MISSING_VERSION, code="version_required")
     unknown = set(changes) - set(EDITABLE_ATTRIBUTION_FIELDS)
     if unknown:
         raise ValidationError(f"Not editable: {', '.join(sorted(unknown))}.")
