@@ -25,8 +25,11 @@ _I = re.IGNORECASE
 
 # --- strong rules: precise phrasings, may remove any line --------------------
 _OUTLET_PATTERNS = [
-    re.compile(r"^\s*Discover more from\s+(?P<outlet>.+?)[\s.!:]*$", _I),
-    re.compile(r"^\s*Thanks for reading\s+(?P<outlet>[A-Z].+?)[!.]?\s*(?:Subscribe\b.*)?$"),
+    # Linear by construction (no lazy group before a run that can match the same characters): the outlet starts
+    # and ends with a character its trailing punctuation cannot match; "Thanks for reading" stops at the first
+    # "Subscribe" (tempered dot), its trailing "!"/"." and white space are taken off by ``recognise_outlet``.
+    re.compile(r"^\s*Discover more from\s+(?P<outlet>[^\s.!:](?:.*[^\s.!:])?)[\s.!:]*$", _I),
+    re.compile(r"^\s*Thanks for reading\s+(?P<outlet>[A-Z](?:(?!Subscribe\b).)+)(?:Subscribe\b.*)?$"),
     re.compile(
         r"^\s*Subscribe to\s+(?!(?:our|my|the|this|a|an|get|receive|free|newsletter|updates)\b)"
         r"(?P<outlet>[A-Z][^.!?]{1,80}?)[\s.!:]*$"
@@ -43,7 +46,7 @@ _PLACEHOLDER = re.compile(
     _I,
 )
 _COMMENT = re.compile(
-    r"^\s*(?:leave a (?:reply|comment)|cancel reply|post comment|reply\s*↓?|"
+    r"^\s*(?:leave a (?:reply|comment)|cancel reply|post comment|reply(?:\s*↓)?|"
     r"\d+\s+(?:comments?|replies|responses))\s*[.!]?$|"
     r"your email address will not be published|required fields are marked|"
     r"save my name, email,? and website|notify me of (?:new|follow-up) (?:posts|comments)|"
@@ -71,9 +74,9 @@ _CTA_WEAK = re.compile(
     _I,
 )
 _CTA_SHORT = re.compile(
-    r"^\s*(?:continue reading|keep reading|read more|read the full (?:story|article)|type your e-?mail\W*|"
-    r"enter your e-?mail(?: address)?\W*|subscribe(?: now)?|subscribed|sign up(?: now)?|sign in|log in|"
-    r"(?:get|start) (?:a |your )?free trial|already a subscriber\W*.*|upgrade to paid)\W*$",
+    r"^\s*(?:continue reading|keep reading|read more|read the full (?:story|article)|type your e-?mail|"
+    r"enter your e-?mail(?: address)?|subscribe(?: now)?|subscribed|sign up(?: now)?|sign in|log in|"
+    r"(?:get|start) (?:a |your )?free trial|already a subscriber.*|upgrade to paid)\W*$",
     _I,
 )
 _COOKIE = re.compile(
@@ -84,7 +87,7 @@ _COOKIE = re.compile(
 )
 _ADVERT = re.compile(
     r"^\s*(?:advertisements?|advertising|sponsored(?: content)?|ad|report this ad|"
-    r"(?:story|article) continues (?:below|after) (?:this )?(?:advertisement|ad))\s*\W*$",
+    r"(?:story|article) continues (?:below|after) (?:this )?(?:advertisement|ad))\W*$",
     _I,
 )
 _SHARE_PHRASE = re.compile(
@@ -113,8 +116,10 @@ _TAXONOMY = re.compile(
 )
 _TAXONOMY_HEAD = re.compile(r"^\s*(?:tags?|categor(?:y|ies)|topics?)\s*:", _I)
 _CREDIT = re.compile(
-    r"^\s*\(?(?:photo(?:graph)?|image|picture|credit|photo credit)s?\s*(?:by)?\s*:?\s*[^.!?“”\"]{1,80}"
-    r"(?:/|\b(?:getty|shutterstock|alamy|reuters|afp|ap photo|courtesy|file photo)\b)[^.!?“”\"]{0,60}\)?\s*$",
+    # the credit starts and its tail ends with a non-space, so no two repeats compete for a run of spaces
+    r"^\s*\(?(?:photo(?:graph)?|image|picture|credit|photo credit)s?(?:\s*by)?(?:\s*:)?\s*[^\s.!?“”\"][^.!?“”\"]{0,79}"
+    r"(?:/|\b(?:getty|shutterstock|alamy|reuters|afp|ap photo|courtesy|file photo)\b)"
+    r"(?:[^.!?“”\"]{0,59}[^\s.!?“”\"])?\)?\s*$",
     _I,
 )
 _BYLINE = re.compile(r"^\s*By\s+(?P<name>[A-Z][\w.'’-]+(?:\s+(?:[A-Z][\w.'’-]+|and|&|de|van|von|al)){0,7})\s*$")
@@ -124,6 +129,12 @@ _NAME = re.compile(r"^\s*[A-Z][\w.'’-]+(?:\s+(?:[A-Z][\w.'’-]+|de|van|von|al
 _READ_TIME = re.compile(r"^\s*\d+\s*(?:min(?:ute)?s?)\s+read\s*$", _I)
 _DATE_FORMATS = ("%B %d, %Y", "%d %B %Y", "%b %d, %Y", "%d %b %Y", "%Y-%m-%d", "%A, %B %d, %Y", "%A %d %B %Y")
 _DATE_PREFIX = re.compile(r"^\s*(?:published|posted|updated|on)?\s*:?\s*", _I)
+# a time after the date: starts where no white space precedes it, so a long run of spaces is scanned once
+_DATE_TIME_SUFFIX = re.compile(r"(?<!\s),?\s+(?:at\s+)?\d{1,2}[:.]\d{2}.*$")
+# Lines longer than these are never an outlet line or a date line (the patterns need far less): checking them
+# would only cost time on a pasted page with a huge line.
+MAX_OUTLET_LINE = 300
+MAX_DATE_LINE = 100
 _HAS_LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 _QUOTE = re.compile(r"[“”\"«»„]|(?:^|\s)‘|’(?=\s|$)")
 
@@ -160,12 +171,12 @@ def _ui_line(line: str) -> bool:
 
 
 def recognise_outlet(line: str) -> str:
-    if _QUOTE.search(line):
+    if len(line) > MAX_OUTLET_LINE or _QUOTE.search(line):
         return ""
     for pattern in _OUTLET_PATTERNS:
         m = pattern.match(line)
         if m:
-            name = m.group("outlet").strip(" .!:,;-–—|")
+            name = m.group("outlet").rstrip().strip(" .!:,;-–—|")
             if name.lower().startswith(("all rights", "reserved")) or not 2 <= len(name) <= 80:
                 continue
             if "," in name or len(name.split()) > 6:
@@ -224,8 +235,11 @@ def line_reason(line: str) -> str:
 
 
 def _parse_date_line(line: str) -> datetime.date | None:
-    s = _DATE_PREFIX.sub("", line.strip()).strip(" .")
-    s = re.sub(r",?\s+(?:at\s+)?\d{1,2}[:.]\d{2}.*$", "", s).strip(" .,")
+    s = line.strip()
+    if len(s) > MAX_DATE_LINE:
+        return None
+    s = _DATE_PREFIX.sub("", s).strip(" .")
+    s = _DATE_TIME_SUFFIX.sub("", s).strip(" .,")
     for fmt in _DATE_FORMATS:
         try:
             return datetime.datetime.strptime(s, fmt).date()

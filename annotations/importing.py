@@ -10,6 +10,12 @@ text and metadata by trafilatura), ``jsonl`` (one JSON object per line) and
 for jsonl/csv: ``text`` (required), ``title``, ``outlet``, ``url``, ``published``
 (ISO date or datetime), ``byline``, ``id``; any other field is kept in ``extra``.
 
+Limits (checked here, so that nothing reaches the database that it would refuse): an article's text may have
+at most ``max_chars`` characters (``read_upload(max_chars=...)``, the ``MAX_ARTICLE_CHARS`` setting); no text
+or field may hold a NUL character or a lone surrogate (PostgreSQL refuses both); a JSON record may nest at
+most ``MAX_JSON_DEPTH`` levels and may not use ``NaN``/``Infinity``; an outlet name has at most
+``OUTLET_NAME_MAX`` characters. Each is an ``ImportProblem`` naming the file, line and field.
+
 Every body is cleaned by ``annotations.cleaning.clean_pasted_text``; ``removed_lines`` number the lines
 of the text that was cleaned: the file (txt), the record's ``text`` (jsonl/csv), or the text trafilatura
 extracted, paragraphs one blank line apart (html).
@@ -21,6 +27,7 @@ import csv
 import datetime
 import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -46,6 +53,10 @@ EXTENSIONS = {
     ".csv": "csv",
 }  # fmt: skip
 RECORD_FIELDS = ("text", "title", "outlet", "url", "published", "byline", "id")
+OUTLET_NAME_MAX = 200  # Outlet.name's max_length
+CSV_FIELD_LIMIT = 2**31 - 1
+MAX_JSON_DEPTH = 32  # our own export nests 5 levels; a proposal a few more
+_BAD_CHARS = re.compile("[\x00\ud800-\udfff]")  # NUL and lone surrogates: no database stores them in text
 NO_OUTLET = (
     "no outlet given and none recognised in the text (no line like 'Discover more from <Outlet>'); pass --outlet NAME"
 )
@@ -87,6 +98,79 @@ class OutletUnknown(Exception):
     def __init__(self, source: str = "") -> None:
         prefix = f"{source}: " if source else ""
         super().__init__(prefix + NO_OUTLET)
+
+
+def clip(value: object, limit: int = 80) -> str:
+    """``repr(value)`` cut to about ``limit`` characters: a problem message never carries a megabyte of input."""
+    text = repr(value) if not isinstance(value, str) or len(value) <= limit else repr(value[:limit]) + "…"
+    return text if len(text) <= limit + 8 else text[:limit] + "…"
+
+
+def shorten(text: str, limit: int = 200) -> str:
+    """``text`` cut to ``limit`` characters (an exception's message inside a problem's)."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def bad_character(value: str) -> str:
+    """Why ``value`` cannot be stored ("" when it can): a NUL character or a lone surrogate, with its position."""
+    m = _BAD_CHARS.search(value)
+    if m is None:
+        return ""
+    what = "a NUL character (U+0000)" if m.group() == "\x00" else f"a lone surrogate (U+{ord(m.group()):04X})"
+    return f"contains {what} at character {m.start()}; remove it and import again"
+
+
+def check_value(value: object, path: str = "") -> tuple[str, str] | None:
+    """The first part of a parsed JSON value that cannot be stored, as (field path, message); None when all can.
+
+    Walks without recursion: nesting deeper than ``MAX_JSON_DEPTH``, a string (or key) with a NUL character or
+    a lone surrogate.
+    """
+    stack: list[tuple[object, str, int]] = [(value, path, 0)]
+    while stack:
+        item, where, depth = stack.pop()
+        if isinstance(item, str):
+            problem = bad_character(item)
+            if problem:
+                return where or "text", problem
+            continue
+        if not isinstance(item, dict | list):
+            continue
+        if depth >= MAX_JSON_DEPTH:
+            return where or "record", f"nested more than {MAX_JSON_DEPTH} levels deep"
+        if isinstance(item, dict):
+            children = []
+            for key, child in item.items():
+                problem = bad_character(key)
+                if problem:
+                    return where or "record", f"a field name {problem.removeprefix('contains ')}"
+                children.append((child, f"{where}.{key}" if where else key, depth + 1))
+        else:
+            children = [(child, f"{where}[{n}]", depth + 1) for n, child in enumerate(item)]
+        stack.extend(reversed(children))
+    return None
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def check_length(text: str, max_chars: int | None) -> str:
+    """Why ``text`` is too long for one article ("" when it is not)."""
+    if max_chars is not None and len(text) > max_chars:
+        return (
+            f"{len(text):,} characters; an article may have at most {max_chars:,} (MAX_ARTICLE_CHARS). "
+            "Split it or leave it out."
+        )
+    return ""
+
+
+def check_outlet(name: str) -> str:
+    """Why ``name`` cannot be an outlet's name ("" when it can)."""
+    name = " ".join(name.split())
+    if len(name) > OUTLET_NAME_MAX:
+        return f"{len(name)} characters; an outlet name may have at most {OUTLET_NAME_MAX}: {clip(name, 40)}"
+    return bad_character(name)
 
 
 # --- format detection and decoding ------------------------------------------
@@ -161,19 +245,36 @@ def _str(value: object) -> str:
 
 
 def _record(
-    rec: dict, *, name: str, line: int, raw: str, fmt: str, outlet: str | None
+    rec: dict, *, name: str, line: int, raw: str, fmt: str, outlet: str | None, max_chars: int | None = None
 ) -> ParsedArticle | ImportProblem:
+    """One jsonl/csv record as an article, or the first problem found in it (never raises)."""
+    try:
+        return _record_unchecked(rec, name=name, line=line, raw=raw, fmt=fmt, outlet=outlet, max_chars=max_chars)
+    except Exception as exc:  # a record must never end the import: report it and go on with the next one
+        return ImportProblem(name, line, None, f"could not be read ({type(exc).__name__}: {shorten(str(exc))})")
+
+
+def _record_unchecked(
+    rec: dict, *, name: str, line: int, raw: str, fmt: str, outlet: str | None, max_chars: int | None
+) -> ParsedArticle | ImportProblem:
+    found = check_value(rec)
+    if found:
+        return ImportProblem(name, line, found[0], found[1])
     text = rec.get("text")
     if text is not None and not isinstance(text, str):
         return ImportProblem(name, line, "text", f"must be a string, got {type(text).__name__}")
     if not text or not text.strip():
         return ImportProblem(name, line, "text", "missing or empty")
+    too_long = check_length(text, max_chars)
+    if too_long:
+        return ImportProblem(name, line, "text", too_long)
     try:
         published = _parse_date(rec.get("published"))
-    except ValueError:
+    except (ValueError, OverflowError):
         return ImportProblem(
             name, line, "published",
-            f"not an ISO date or datetime: {rec.get('published')!r} (expected e.g. 2026-03-04 or 2026-03-04T09:30:00Z)",
+            f"not an ISO date or datetime: {clip(rec.get('published'))} "
+            "(expected e.g. 2026-03-04 or 2026-03-04T09:30:00Z)",
         )  # fmt: skip
     title = _str(rec.get("title"))
     cleaned = clean_pasted_text(text, take_title=not title)
@@ -184,6 +285,9 @@ def _record(
         return ImportProblem(
             name, line, "outlet", "missing: give an 'outlet' field in the record or pass --outlet NAME"
         )
+    bad_outlet = check_outlet(outlet_name)
+    if bad_outlet:
+        return ImportProblem(name, line, "outlet", bad_outlet)
     return ParsedArticle(
         raw=raw,
         body=cleaned.body,
@@ -222,7 +326,7 @@ def _jsonl_lines(name: str, data: bytes) -> list[str | ImportProblem]:
 
 
 def _read_jsonl(
-    name: str, text: str | list[str | ImportProblem], outlet: str | None
+    name: str, text: str | list[str | ImportProblem], outlet: str | None, max_chars: int | None = None
 ) -> Iterator[ParsedArticle | ImportProblem]:
     seen = False
     for number, line in enumerate(text.split("\n") if isinstance(text, str) else text, start=1):
@@ -235,19 +339,30 @@ def _read_jsonl(
             continue
         seen = True
         try:
-            rec = json.loads(line)
+            rec = json.loads(line, parse_constant=_reject_constant)
         except json.JSONDecodeError as exc:
             yield ImportProblem(name, number, None, f"malformed JSON: {exc.msg} at column {exc.colno}")
+            continue
+        except RecursionError:
+            yield ImportProblem(name, number, None, f"nested more than {MAX_JSON_DEPTH} levels deep")
+            continue
+        except ValueError as exc:  # NaN/Infinity, a number with too many digits
+            yield ImportProblem(name, number, None, f"not valid JSON: {shorten(str(exc))}")
             continue
         if not isinstance(rec, dict):
             yield ImportProblem(name, number, None, f"expected a JSON object {{...}}, got {type(rec).__name__}")
             continue
-        yield _record(rec, name=name, line=number, raw=line, fmt="jsonl", outlet=outlet)
+        yield _record(rec, name=name, line=number, raw=line, fmt="jsonl", outlet=outlet, max_chars=max_chars)
     if not seen:
         yield ImportProblem(name, None, None, "the file has no records")
 
 
-def _read_csv(name: str, text: str, outlet: str | None) -> Iterator[ParsedArticle | ImportProblem]:
+def _read_csv(
+    name: str, text: str, outlet: str | None, max_chars: int | None = None
+) -> Iterator[ParsedArticle | ImportProblem]:
+    # csv's own limit (131,072 characters a cell) would end the file at the first long article; the length of
+    # an article is checked against ``max_chars`` instead, as a problem of its row
+    csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_LIMIT))
     lines = io.StringIO(text, newline="").readlines()
     header_line = lines[0] if lines else ""
     delimiter = max(",;\t", key=header_line.count)
@@ -260,7 +375,8 @@ def _read_csv(name: str, text: str, outlet: str | None) -> Iterator[ParsedArticl
         return
     reader.fieldnames = fieldnames
     if "text" not in fieldnames:
-        yield ImportProblem(name, 1, "text", f"the CSV header has no 'text' column (columns: {', '.join(fieldnames)})")
+        columns = clip(", ".join(fieldnames), 200).strip("'\"")
+        yield ImportProblem(name, 1, "text", f"the CSV header has no 'text' column (columns: {columns})")
         return
     start = reader.line_num + 1
     count = 0
@@ -279,7 +395,7 @@ def _read_csv(name: str, text: str, outlet: str | None) -> Iterator[ParsedArticl
             extra_cells = len(row.pop("\x00extra"))
             yield ImportProblem(name, line, None, f"the row has {extra_cells} more cell(s) than the header")
             continue
-        yield _record(row, name=name, line=line, raw=raw, fmt="csv", outlet=outlet)
+        yield _record(row, name=name, line=line, raw=raw, fmt="csv", outlet=outlet, max_chars=max_chars)
     if not count:
         yield ImportProblem(name, None, None, "the CSV file has a header but no rows")
 
@@ -287,7 +403,13 @@ def _read_csv(name: str, text: str, outlet: str | None) -> Iterator[ParsedArticl
 # --- one article per file -----------------------------------------------------
 
 
-def _read_txt(name: str, text: str, outlet: str | None) -> Iterator[ParsedArticle | ImportProblem]:
+def _read_txt(
+    name: str, text: str, outlet: str | None, max_chars: int | None = None
+) -> Iterator[ParsedArticle | ImportProblem]:
+    too_long = check_length(text, max_chars)
+    if too_long:
+        yield ImportProblem(name, None, "text", too_long)
+        return
     cleaned = clean_pasted_text(text)
     if not cleaned.body:
         yield ImportProblem(name, None, "text", "no article text left after removing web cruft")
@@ -295,6 +417,10 @@ def _read_txt(name: str, text: str, outlet: str | None) -> Iterator[ParsedArticl
     outlet_name = (outlet or "").strip() or cleaned.outlet
     if not outlet_name:
         yield ImportProblem(name, None, "outlet", NO_OUTLET)
+        return
+    bad_outlet = check_outlet(outlet_name)
+    if bad_outlet:
+        yield ImportProblem(name, None, "outlet", bad_outlet)
         return
     yield ParsedArticle(
         raw=text,
@@ -309,7 +435,9 @@ def _read_txt(name: str, text: str, outlet: str | None) -> Iterator[ParsedArticl
     )
 
 
-def _read_html(name: str, text: str, outlet: str | None) -> Iterator[ParsedArticle | ImportProblem]:
+def _read_html(
+    name: str, text: str, outlet: str | None, max_chars: int | None = None
+) -> Iterator[ParsedArticle | ImportProblem]:
     import trafilatura  # heavy import, only when needed
 
     try:
@@ -320,6 +448,10 @@ def _read_html(name: str, text: str, outlet: str | None) -> Iterator[ParsedArtic
     extracted = getattr(doc, "text", None) or ""
     if not extracted.strip():
         yield ImportProblem(name, None, "text", "no article text could be extracted from the HTML page")
+        return
+    too_long = check_length(extracted, max_chars)
+    if too_long:
+        yield ImportProblem(name, None, "text", too_long)
         return
     title = _str(doc.title)
     paragraphs = [p.strip() for p in normalise_text(extracted).split("\n") if p.strip()]
@@ -332,7 +464,7 @@ def _read_html(name: str, text: str, outlet: str | None) -> Iterator[ParsedArtic
         return
     try:
         published = _parse_date(doc.date)
-    except ValueError:
+    except (ValueError, OverflowError):
         published = None
     outlet_name = (outlet or "").strip() or _str(doc.sitename) or cleaned.outlet
     if not outlet_name:
@@ -340,6 +472,11 @@ def _read_html(name: str, text: str, outlet: str | None) -> Iterator[ParsedArtic
             name, None, "outlet", "no outlet given and no site name found in the page; pass --outlet NAME"
         )
         return
+    for field_name, value in (("outlet", outlet_name), ("title", title), ("byline", _str(doc.author))):
+        why = check_outlet(value) if field_name == "outlet" else bad_character(value)
+        if why:
+            yield ImportProblem(name, None, field_name, why)
+            return
     yield ParsedArticle(
         raw=text,
         body=cleaned.body,
@@ -358,12 +495,13 @@ _READERS = {"txt": _read_txt, "html": _read_html, "jsonl": _read_jsonl, "csv": _
 
 
 def read_upload(
-    name: str, data: bytes, *, fmt: str = "auto", outlet: str | None = None
+    name: str, data: bytes, *, fmt: str = "auto", outlet: str | None = None, max_chars: int | None = None
 ) -> Iterator[ParsedArticle | ImportProblem]:
     """Parse one uploaded file into articles and problems (never raises for bad content).
 
     ``outlet`` (the --outlet option) is used when a record has no ``outlet`` field; for txt/html it takes
-    precedence over the outlet recognised in the text or page.
+    precedence over the outlet recognised in the text or page. ``max_chars``: the most characters one
+    article's text may have (None: no limit).
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
@@ -373,11 +511,33 @@ def read_upload(
     text = _decode(name, data)
     if isinstance(text, ImportProblem):
         if fmt == "jsonl" and text.message.startswith("not valid UTF-8"):
-            yield from _read_jsonl(name, _jsonl_lines(name, data), outlet)  # the other lines still import
+            yield from _read_jsonl(name, _jsonl_lines(name, data), outlet, max_chars)  # the other lines still import
         else:
             yield text
         return
-    yield from _READERS[fmt](name, text, outlet)
+    try:
+        yield from _READERS[fmt](name, text, outlet, max_chars)
+    except Exception as exc:  # a reader's own failure: the file's problem, never the end of the import
+        yield ImportProblem(name, None, None, f"could not be read ({type(exc).__name__}: {shorten(str(exc))})")
+
+
+def count_records(name: str, data: bytes, *, fmt: str = "auto") -> int:
+    """About how many articles ``read_upload`` will find in the file, cheaply (no cleaning, no JSON parsing):
+    the non-blank lines of a jsonl file, the rows of a csv file, one for txt/html."""
+    if fmt == "auto":
+        fmt = detect_format(name or "upload", data)
+    if fmt == "jsonl":
+        return sum(1 for line in data.split(b"\n") if line.strip())
+    if fmt == "csv":
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return max(0, data.count(b"\n"))
+        try:
+            return max(0, sum(1 for _ in csv.reader(io.StringIO(text, newline=""))) - 1)
+        except csv.Error:
+            return max(0, text.count("\n"))
+    return 1
 
 
 def outlet_from_text(text: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 
 from django.tasks import task
@@ -26,3 +27,22 @@ def enqueue_processing(article_ids: Sequence[int], *, force: bool = False) -> li
         result = process_articles.enqueue(ids[offset : offset + CHUNK], force)
         results.append(str(result.id))
     return results
+
+
+@task()
+def import_files(batch: str, files: list[list[str]], outlet_name: str | None, fmt: str, user_id: int | None) -> dict:
+    """An import too large for one request (``IMPORT_SYNC_MAX_RECORDS``): ``services.import_batch_run``.
+
+    The files travel base64-encoded in the task's arguments (the database queue), so any worker can run it.
+    """
+    from annotations.services.imports import import_batch_run
+
+    decoded = [(name, base64.b64decode(data)) for name, data in files]
+    return import_batch_run(batch=batch, files=decoded, outlet_name=outlet_name, fmt=fmt, user_id=user_id)
+
+
+def enqueue_import(
+    *, batch: str, files: Sequence[tuple[str, bytes]], outlet_name: str | None, fmt: str, user_id: int | None
+) -> str:
+    encoded = [[name, base64.b64encode(data).decode("ascii")] for name, data in files]
+    return str(import_files.enqueue(batch, encoded, outlet_name, fmt, user_id).id)

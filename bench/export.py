@@ -36,6 +36,7 @@ def setup_django(url: str) -> None:
     os.environ["DATABASE_URL"] = url
     os.environ["DJANGO_SETTINGS_MODULE"] = "newsroom.settings"
     os.environ.setdefault("SECRET_KEY", "bench-only")
+    os.environ.setdefault("SECURE_COOKIES", "0")  # plain HTTP on loopback: no HTTPS redirect
     import django
 
     django.setup()

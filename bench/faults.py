@@ -227,9 +227,10 @@ def main() -> None:
         ]
         figures.update(w)
     if args.only in (None, "postgres"):
-        from django.db import connections
+        if args.only is None:
+            from django.db import connections
 
-        connections.close_all()
+            connections.close_all()
         setup_django(args.database_url, fresh=True)
         p = postgres_fault(args.database_url, args.seconds)
         rows += [(f"postgres: {k[3:]}", v) for k, v in p.items()]

@@ -56,6 +56,7 @@ def setup_django(database_url: str) -> None:
     os.environ["DATABASE_URL"] = database_url
     os.environ["DJANGO_SETTINGS_MODULE"] = "newsroom.settings"
     os.environ.setdefault("SECRET_KEY", "bench-only")
+    os.environ.setdefault("SECURE_COOKIES", "0")  # plain HTTP on loopback: no HTTPS redirect
     os.environ.setdefault("TASKS_BACKEND", "immediate")
     import django
     from django.core.management import call_command

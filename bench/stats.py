@@ -94,6 +94,7 @@ def setup_django(url: str) -> None:
     os.environ["DATABASE_URL"] = url
     os.environ["DJANGO_SETTINGS_MODULE"] = "newsroom.settings"
     os.environ.setdefault("SECRET_KEY", "bench-only-not-secret")
+    os.environ.setdefault("SECURE_COOKIES", "0")  # plain HTTP on loopback: no HTTPS redirect
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     import django
 

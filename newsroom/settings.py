@@ -261,6 +261,15 @@ REVIEW_LEASE_MINUTES = int(os.environ.get("REVIEW_LEASE_MINUTES", "30"))
 # Articles claimed by a worker that has not finished in this time are claimable again.
 PROCESSING_STALE_MINUTES = int(os.environ.get("PROCESSING_STALE_MINUTES", "30"))
 
+# --- Importing articles: limits (README "Configuration") -------------------------------------------------------
+# The most characters one article's text may have; a longer one is a problem line (file, line, field 'text').
+MAX_ARTICLE_CHARS = int(os.environ.get("MAX_ARTICLE_CHARS", "200000"))
+# An upload on the Import page with more records than this is imported by a background task (django.tasks).
+IMPORT_SYNC_MAX_RECORDS = int(os.environ.get("IMPORT_SYNC_MAX_RECORDS", "500"))
+# The problems of one import kept for its result page; the rest are counted only.
+IMPORT_PROBLEMS_KEPT = int(os.environ.get("IMPORT_PROBLEMS_KEPT", "200"))
+# --- end of importing limits ------------------------------------------------------------------------------------
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -38,6 +38,23 @@ def without_ids(text: str) -> list[dict]:
     return out
 
 
+def without_reviewers(records: list[dict]) -> list[dict]:
+    """The records with who decided and when taken out (a restore records them as the importer, at import)."""
+    for rec in records:
+        rec.pop("reviewed_by")
+        rec.pop("reviewed_at")
+        for item in rec["sentences"] + rec["attributions"]:
+            item.pop("reviewed_by")
+            item.pop("reviewed_at")
+    return records
+
+
+def reviewers(records: list[dict]) -> set:
+    return {rec["reviewed_by"] for rec in records} | {
+        item["reviewed_by"] for rec in records for item in rec["sentences"] + rec["attributions"]
+    }
+
+
 def empty_database() -> None:
     Attribution.objects.all().delete()
     Sentence.objects.all().delete()
@@ -70,19 +87,23 @@ def test_jsonl_validates_against_the_schema(dataset):
 def test_round_trip_through_import_articles_is_exact(dataset, tmp_path, monkeypatch):
     queued: list[list[int]] = []
     monkeypatch.setattr("annotations.tasks.enqueue_processing", lambda ids, **kw: queued.append(list(ids)))
+    make_user("chief", role="standards")
     first = export()
     path = tmp_path / "export.jsonl"
     path.write_text(first, encoding="utf-8")
     empty_database()
 
     out = io.StringIO()
-    call_command("import_articles", str(path), stdout=out, stderr=io.StringIO())
+    call_command("import_articles", str(path), "--user", "chief", stdout=out, stderr=io.StringIO())
     assert "imported: 3" in out.getvalue(), out.getvalue()
     assert queued == []  # nothing goes to the pre-pass: the articles came with their annotations
     assert Event.objects.filter(action="restore").count() == 3
 
     second = export()
-    assert without_ids(second) == without_ids(first)
+    # the same file apart from ids, and from who decided and when: the standards editor who imported it, now
+    assert without_reviewers(without_ids(second)) == without_reviewers(without_ids(first))
+    assert reviewers(without_ids(second)) == {"chief", None}
+    assert reviewers(without_ids(first)) == {"ed-roundtrip", None}
     # the ids differ, everything else is the same file
     assert second != first
     assert Attribution.objects.filter(review_state=ReviewState.REJECTED).count() == 3
@@ -93,20 +114,25 @@ def test_round_trip_through_import_articles_is_exact(dataset, tmp_path, monkeypa
     assert "duplicates skipped: 3" in out.getvalue()
 
 
-def test_round_trip_keeps_the_name_of_a_reviewer_who_is_not_here(dataset):
+def test_round_trip_keeps_the_names_in_the_file_as_provenance_only(dataset):
     first = export(ExportFilters())
     empty_database()
     User.objects.filter(username="ed-roundtrip").update(username="someone-else")
-    summary = services.articles_import(files=[("x.jsonl", first.encode())], enqueue=False)
+    chief = make_user("chief", role="standards")
+    summary = services.articles_import(files=[("x.jsonl", first.encode())], user=chief, enqueue=False)
     assert len(summary.imported) == 2 and not summary.problems
     again = without_ids(export(ExportFilters(review="all")))
     before = without_ids(first)
     for old, new in zip(before, again, strict=True):
-        assert [a["reviewed_by"] for a in new["attributions"]] == [a["reviewed_by"] for a in old["attributions"]]
         assert [a["proposal"] for a in new["attributions"]] == [a["proposal"] for a in old["attributions"]]
-        assert new["reviewed_by"] is None  # the article's and the sentences' reviewer: kept in the restore Event
+        assert [a["review_state"] for a in new["attributions"]] == [a["review_state"] for a in old["attributions"]]
+        assert {a["reviewed_by"] for a in new["attributions"]} == {"chief"}
+        assert new["reviewed_by"] == "chief"
     event = Event.objects.filter(action="restore").first()
-    assert event.after["reviewers_not_found"]["attribution 0"] == "ed-roundtrip"
+    assert event.actor == chief and event.after["decided_by"] == "chief"
+    assert event.after["decisions_in_file"]["attributions[0]"]["reviewed_by"] == "ed-roundtrip"
+    assert event.after["decisions_in_file"]["article"]["reviewed_by"] == "ed-roundtrip"
+    assert "ed-roundtrip" in event.note and "chief" in event.note
 
 
 def _one(record: dict) -> bytes:
@@ -130,7 +156,8 @@ def test_a_bad_record_is_a_problem_with_file_line_and_field_and_is_not_stored(da
     record = json.loads(export(ExportFilters()).splitlines()[0])
     empty_database()
     change(record)
-    summary = services.articles_import(files=[("bad.jsonl", _one(record))], enqueue=False)
+    standards = make_user(role="standards")
+    summary = services.articles_import(files=[("bad.jsonl", _one(record))], user=standards, enqueue=False)
     assert len(summary.problems) == 1
     problem = summary.problems[0]
     assert (problem.source, problem.line, problem.field) == ("bad.jsonl", 2, field)

@@ -2,10 +2,14 @@
 
 ``articles_import`` hands a record that carries ``sentences`` or ``attributions`` to
 ``article_import_annotated``: the record is checked first (offsets inside the body and
-matching their text, known labels and states), then the article and everything an editor
-decided are stored in one transaction, exactly as exported, and the pre-pass is not
-queued for it. A bad record is an ``ImportProblem`` (file, line, field) and nothing of it
-is stored.
+matching their text, known labels and states), then the article, its sentences and
+attributions are stored in one transaction and the pre-pass is not queued for it. A bad
+record is an ``ImportProblem`` (file, line, field) and nothing of it is stored.
+
+A file cannot vouch for a review: the decisions it carries (review states, the article's
+``reviewed`` state) are restored only for a standards editor who imports it, and as made
+by that editor at the time of the import. The reviewers and times the file names are kept
+as provenance in the ``restore`` event, never as the reviewer of anything here.
 """
 
 from __future__ import annotations
@@ -16,12 +20,11 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from annotations.importing import ImportProblem, ParsedArticle
+from annotations.importing import ImportProblem, ParsedArticle, clip
 from annotations.models import (
     Article,
     ArticleState,
@@ -36,12 +39,15 @@ from annotations.models import (
     SourceType,
     Specificity,
 )
+from annotations.roles import is_standards
 
 from .common import event_record
 from .counts import article_counts_refresh
-from .imports import article_create
+from .imports import article_create, where
 
-IMPORT_KEY = "_import"  # in Attribution.proposal: the reviewer's name when no such user exists here
+IMPORT_KEY = "_import"  # in Attribution.proposal: meta-data of an earlier restore; never taken from a file
+MAX_INDEX = 2**31 - 1
+NAME_MAX = 150  # a username
 
 
 class RecordError(ValueError):
@@ -55,7 +61,18 @@ class RecordError(ValueError):
 
 def _int(value: Any, field: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise RecordError(field, f"must be a whole number, got {value!r}")
+        raise RecordError(field, f"must be a whole number, got {clip(value)}")
+    if not -MAX_INDEX <= value <= MAX_INDEX:
+        raise RecordError(field, f"{clip(value)} is out of range")
+    return value
+
+
+def _name(value: Any, field: str) -> str | None:
+    """A reviewer's name as the file gives it (provenance only)."""
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str) or len(value) > NAME_MAX:
+        raise RecordError(field, f"must be a username (text of at most {NAME_MAX} characters), got {clip(value)}")
     return value
 
 
@@ -63,8 +80,8 @@ def _choice(value: Any, choices: Sequence[str], field: str, *, blank: bool = Tru
     value = "" if value is None and blank else value
     if value == "" and blank:
         return ""
-    if value not in choices:
-        raise RecordError(field, f"{value!r} is not one of {', '.join(choices)}")
+    if not isinstance(value, str) or value not in choices:
+        raise RecordError(field, f"{clip(value)} is not one of {', '.join(choices)}")
     return value
 
 
@@ -72,18 +89,23 @@ def _confidence(value: Any, field: str) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
-        raise RecordError(field, f"must be a number from 0 to 1, got {value!r}")
+        raise RecordError(field, f"must be a number from 0 to 1, got {clip(value)}")
     return float(value)
 
 
 def _when(value: Any, field: str) -> datetime.datetime | None:
     if value in (None, ""):
         return None
-    parsed = parse_datetime(value) if isinstance(value, str) else None
+    try:
+        parsed = parse_datetime(value) if isinstance(value, str) else None
+        if parsed is not None and timezone.is_naive(parsed):
+            parsed = timezone.make_aware(parsed, datetime.UTC)
+        if parsed is not None:
+            parsed.astimezone(datetime.UTC)  # a time the database cannot hold (year 1 before UTC) fails here
+    except (ValueError, OverflowError) as exc:  # well formed but impossible: 2026-02-30, hour 25
+        raise RecordError(field, f"not a possible date and time: {clip(value)} ({exc})") from None
     if parsed is None:
-        raise RecordError(field, f"not an ISO datetime: {value!r}")
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, datetime.UTC)
+        raise RecordError(field, f"not an ISO datetime: {clip(value)}")
     return parsed
 
 
@@ -97,7 +119,7 @@ def _span(value: Any, body: str, field: str) -> tuple[int | None, int | None]:
         raise RecordError(field, f"span [{start}, {end}) is not inside the text (0–{len(body)})")
     text = value.get("text")
     if text is not None and text != body[start:end]:
-        raise RecordError(f"{field}.text", f"{text!r} is not the text at [{start}, {end}): {body[start:end]!r}")
+        raise RecordError(f"{field}.text", f"{clip(text)} is not the text at [{start}, {end}): {clip(body[start:end])}")
     return start, end
 
 
@@ -127,7 +149,7 @@ def _check_sentences(items: Any, body: str) -> list[dict]:
                 "review_state": _choice(
                     item.get("review_state") or ReviewState.PROPOSED, ReviewState.values, f"{where}.review_state"
                 ),
-                "reviewed_by": item.get("reviewed_by") or None,
+                "reviewed_by": _name(item.get("reviewed_by"), f"{where}.reviewed_by"),
                 "reviewed_at": _when(item.get("reviewed_at"), f"{where}.reviewed_at"),
                 "pipeline": str(item.get("pipeline") or "")[:100],
                 "pipeline_version": str(item.get("pipeline_version") or "")[:50],
@@ -158,8 +180,9 @@ def _check_attributions(items: Any, body: str, sentence_indexes: set[int]) -> li
         if not isinstance(anonymity, Mapping):
             raise RecordError(f"{where}.anonymity", "must be an object")
         number = str(anonymity.get("number") or "")
-        if number and number not in ("one", "several") and not number.isdigit():
-            raise RecordError(f"{where}.anonymity.number", f"{number!r} is not one, several or a whole number")
+        whole = number.isascii() and number.isdigit() and len(number) <= 10
+        if number and number not in ("one", "several") and not whole:
+            raise RecordError(f"{where}.anonymity.number", f"{clip(number)} is not one, several or a whole number")
         js, je = _span(anonymity.get("justification"), body, f"{where}.anonymity.justification")
         fields |= {
             "quote_kind": _choice(item.get("quote_kind"), QuoteKind.values, f"{where}.quote_kind"),
@@ -192,8 +215,8 @@ def _check_attributions(items: Any, body: str, sentence_indexes: set[int]) -> li
                 "fields": fields,
                 "speaker_ref": ref,
                 "sentence": sentence,
-                "reviewed_by": item.get("reviewed_by") or None,
-                "proposal": item.get("proposal"),
+                "reviewed_by": _name(item.get("reviewed_by"), f"{where}.reviewed_by"),
+                "proposal": _proposal(item.get("proposal")),
             }
         )
     return out
@@ -209,17 +232,23 @@ def check_annotations(*, body: str, sentences: Any, attributions: Any) -> tuple[
 # --- storing ---------------------------------------------------------------------------------
 
 
-def _proposal(proposal: Any, reviewer: str | None, found: bool) -> Any:
-    if reviewer is None or found:
-        return proposal
-    meta: dict[str, Any] = {"reviewed_by": reviewer}
-    if proposal is None:
-        meta["proposal_was_null"] = True
-        return {IMPORT_KEY: meta}
-    if not isinstance(proposal, dict):
-        meta["proposal_value"] = proposal
-        return {IMPORT_KEY: meta}
-    return {**proposal, IMPORT_KEY: meta}
+def _proposal(proposal: Any) -> Any:
+    """The proposal as the file gives it, less an ``_import`` key (our own meta-data, never a file's)."""
+    if isinstance(proposal, dict) and IMPORT_KEY in proposal:
+        return {k: v for k, v in proposal.items() if k != IMPORT_KEY}
+    return proposal
+
+
+def _decided(item: Mapping[str, Any]) -> bool:
+    return item["review_state"] != ReviewState.PROPOSED or item["reviewed_by"] is not None
+
+
+def _as_in_file(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "review_state": item["review_state"],
+        "reviewed_by": item["reviewed_by"],
+        "reviewed_at": item["reviewed_at"].isoformat() if item["reviewed_at"] else None,
+    }
 
 
 def article_restore_annotations(
@@ -230,48 +259,75 @@ def article_restore_annotations(
     user,
     article_fields: Mapping[str, Any] | None = None,
 ) -> Article:
-    """Store an imported record's sentences and attributions exactly (reviews included); leaves an Event.
+    """Store an imported record's sentences and attributions; leaves a ``restore`` Event.
 
-    Reviewers are matched by username; one that does not exist here is stored as no one, its name kept in the
-    attribution's ``proposal`` (under ``_import``) and in the Event. ``article_fields`` (state, reviewed_by,
-    reviewed_at, pipeline, pipeline_version) come from the record; an article with sentences is never left
-    in the ``imported`` state, so the pre-pass does not take it.
+    Spans, labels, types and review states are stored as the record gives them, but no decision is taken
+    on a file's word: every decided item (and a ``reviewed`` article) is recorded as decided by ``user`` (who
+    must be a standards editor; otherwise ``RecordError``) at the time of the import. The reviewers and times
+    the record names are kept in the Event (``after["decisions_in_file"]``), not stored as anyone's review.
+    ``article_fields`` (state, reviewed_by, reviewed_at, pipeline, pipeline_version) come from the record; an
+    article with sentences is never left in the ``imported`` state, so the pre-pass does not take it.
     """
     checked_sentences, checked_attributions = check_annotations(
         body=article.body, sentences=list(sentences), attributions=list(attributions)
     )
     article_fields = dict(article_fields or {})
-    names = {s["reviewed_by"] for s in checked_sentences} | {a["reviewed_by"] for a in checked_attributions}
-    names.add(article_fields.get("reviewed_by"))
-    names.discard(None)
-    users = {u.username: u for u in get_user_model().objects.filter(username__in=names)} if names else {}
-    missing: dict[str, str] = {}
+    state = article_fields.get("state") or ArticleState.REVIEWED
+    if not isinstance(state, str) or state not in ArticleState.values:
+        raise RecordError("state", f"{clip(state)} is not one of {', '.join(ArticleState.values)}")
+    in_file: dict[str, dict] = {}
+    for s in checked_sentences:
+        if _decided(s):
+            in_file[f"sentences[{s['index']}]"] = _as_in_file(s)
+    for n, a in enumerate(checked_attributions):
+        decision = {"reviewed_by": a["reviewed_by"], **{k: a["fields"][k] for k in ("review_state", "reviewed_at")}}
+        if _decided(decision):
+            in_file[f"attributions[{n}]"] = _as_in_file(decision)
+    file_reviewer = _name(article_fields.get("reviewed_by"), "reviewed_by")
+    file_reviewed_at = _when(article_fields.get("reviewed_at"), "reviewed_at")
+    if state == ArticleState.REVIEWED or file_reviewer:
+        in_file["article"] = {
+            "state": state,
+            "reviewed_by": file_reviewer,
+            "reviewed_at": file_reviewed_at.isoformat() if file_reviewed_at else None,
+        }
+    if in_file and not is_standards(user):
+        if "article" in in_file:
+            field = "state" if state == ArticleState.REVIEWED else "reviewed_by"
+        else:
+            field = f"{next(iter(in_file))}.review_state"
+        raise RecordError(
+            field,
+            "the record carries review decisions; only a standards editor can restore them, as decided by "
+            "themselves (on the command line: import_articles --user NAME of a standards editor)",
+        )
+    now = timezone.now()
     with transaction.atomic():
-        rows = [
-            Sentence(
-                article=article,
-                **{k: v for k, v in s.items() if k != "reviewed_by"},
-                reviewed_by=users.get(s["reviewed_by"]) if s["reviewed_by"] else None,
-            )
-            for s in checked_sentences
-        ]
+        rows = []
         for s in checked_sentences:
-            if s["reviewed_by"] and s["reviewed_by"] not in users:
-                missing[f"sentence {s['index']}"] = s["reviewed_by"]
+            decided = _decided(s)
+            fields = {k: v for k, v in s.items() if k not in ("reviewed_by", "reviewed_at")}
+            rows.append(
+                Sentence(
+                    article=article,
+                    **fields,
+                    reviewed_by=user if decided else None,
+                    reviewed_at=now if decided else None,
+                )
+            )
         Sentence.objects.bulk_create(rows)
         by_index = {row.index: row for row in rows}
         attribution_rows = []
         for n, a in enumerate(checked_attributions):
-            reviewer = a["reviewed_by"]
-            if reviewer and reviewer not in users:
-                missing[f"attribution {n}"] = reviewer
+            decided = f"attributions[{n}]" in in_file
+            fields = {**a["fields"], "reviewed_at": now if decided else None}
             attribution_rows.append(
                 Attribution(
                     article=article,
                     sentence=by_index.get(a["sentence"]) if a["sentence"] is not None else None,
-                    reviewed_by=users.get(reviewer) if reviewer else None,
-                    proposal=_proposal(a["proposal"], reviewer, reviewer in users),
-                    **a["fields"],
+                    reviewed_by=user if decided else None,
+                    proposal=a["proposal"],
+                    **fields,
                 )
             )
         Attribution.objects.bulk_create(attribution_rows)
@@ -282,26 +338,28 @@ def article_restore_annotations(
                 linked.append(row)
         if linked:
             Attribution.objects.bulk_update(linked, ["speaker_ref"])
-        state = article_fields.get("state") or ArticleState.REVIEWED
-        if state not in ArticleState.values:
-            raise RecordError("state", f"{state!r} is not one of {', '.join(ArticleState.values)}")
         if state == ArticleState.IMPORTED and rows:
             state = ArticleState.PREPASSED
-        reviewer = article_fields.get("reviewed_by")
-        if reviewer and reviewer not in users:
-            missing["article"] = reviewer
+        reviewed = state == ArticleState.REVIEWED
         updates = {
             "state": state,
-            "reviewed_by": users.get(reviewer) if reviewer else None,
-            "reviewed_at": _when(article_fields.get("reviewed_at"), "reviewed_at"),
+            "reviewed_by": user if reviewed else None,
+            "reviewed_at": now if reviewed else None,
             "pipeline": str(article_fields.get("pipeline") or "")[:100],
             "pipeline_version": str(article_fields.get("pipeline_version") or "")[:50],
-            "processed_at": timezone.now() if rows else None,
+            "processed_at": now if rows else None,
         }
-        Article.objects.filter(pk=article.pk).update(**updates, updated_at=timezone.now())
+        Article.objects.filter(pk=article.pk).update(**updates, updated_at=now)
         article_counts_refresh(article_ids=[article.pk])
         for name, value in updates.items():
             setattr(article, name, value)
+        decided_by = user.get_username() if in_file else None
+        note = "sentences and attributions restored from an export"
+        if in_file:
+            names = sorted({d["reviewed_by"] for d in in_file.values() if d.get("reviewed_by")})
+            note += f"; {len(in_file)} decision(s) recorded as made by {decided_by}, who imported them" + (
+                f" (the file names {', '.join(names)})" if names else ""
+            )
         event_record(
             actor=user,
             article_id=article.pk,
@@ -312,21 +370,19 @@ def article_restore_annotations(
                 "state": state,
                 "sentences": len(rows),
                 "attributions": len(attribution_rows),
-                "reviewers_not_found": missing,
+                "decided_by": decided_by,
+                "decisions_in_file": in_file,
             },
-            note="sentences and attributions restored from an export",
+            note=note,
         )
     return article
 
 
-def _where(parsed: ParsedArticle) -> tuple[str, int | None]:
-    name, _, line = parsed.source_name.rpartition(":")
-    return (name, int(line)) if line.isdigit() else (parsed.source_name, None)
-
-
-def article_import_annotated(*, parsed: ParsedArticle, outlet: Outlet, user=None) -> Article | ImportProblem | None:
+def article_import_annotated(
+    *, parsed: ParsedArticle, outlet: Outlet, user=None, batch: str = ""
+) -> Article | ImportProblem | None:
     """Store an exported article with its annotations, all or nothing; None when it is a duplicate."""
-    name, line = _where(parsed)
+    name, line = where(parsed)
     record: dict = dict(parsed.extra)
     if parsed.source_format == "jsonl":
         try:
@@ -346,10 +402,10 @@ def article_import_annotated(*, parsed: ParsedArticle, outlet: Outlet, user=None
     try:
         check_annotations(body=body, sentences=record.get("sentences"), attributions=record.get("attributions"))
         state = record.get("state") or ArticleState.REVIEWED
-        if state not in ArticleState.values:
-            raise RecordError("state", f"{state!r} is not one of {', '.join(ArticleState.values)}")
+        if not isinstance(state, str) or state not in ArticleState.values:
+            raise RecordError("state", f"{clip(state)} is not one of {', '.join(ArticleState.values)}")
         with transaction.atomic():
-            article = article_create(parsed=exact, outlet=outlet, user=user)
+            article = article_create(parsed=exact, outlet=outlet, user=user, batch=batch)
             if article is None:
                 return None
             article_restore_annotations(

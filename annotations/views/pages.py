@@ -10,6 +10,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
@@ -26,9 +27,11 @@ from django_htmx.http import HttpResponseClientRedirect, push_url
 
 from annotations import services
 from annotations.forms import ArticleAssignForm, ArticleFilterForm, ImportForm, staff_users
+from annotations.importing import count_records
 from annotations.models import Article, ArticleState, Attribution, Event, Outlet, ReviewState
 from annotations.permissions import editor_required, standards_required
 from annotations.roles import is_standards
+from annotations.services.imports import import_batch_queue, problem_dicts
 from annotations.views.common import HtmxHttpRequest, vary_on_htmx, wants_fragment
 
 ARTICLES_PER_PAGE = 50
@@ -214,17 +217,19 @@ def _batches(request: HttpRequest) -> dict[str, dict]:
     return request.session.get("import_batches", {})
 
 
-def _store_batch(request: HttpRequest, summary: services.ImportSummary) -> str:
-    token = secrets.token_urlsafe(9)
+def _store_batch(request: HttpRequest, summary: services.ImportSummary, background: dict | None = None) -> str:
+    """Keep one import's summary in the session: ids, counts and at most ``IMPORT_PROBLEMS_KEPT`` problems."""
+    token = background["token"] if background else secrets.token_urlsafe(9)
     batches = _batches(request)
     batches[token] = {
         "ids": summary.imported,
         "duplicates": summary.duplicates,
+        "requeued": len(summary.requeued),
         "removed_lines": summary.removed_lines,
         "outlets": sorted(summary.outlets),
-        "problems": [
-            {"source": p.source, "line": p.line, "field": p.field, "message": p.message} for p in summary.problems
-        ],
+        "problems": problem_dicts(summary.problems, settings.IMPORT_PROBLEMS_KEPT),
+        "problems_total": len(summary.problems),
+        "background": background,
         "at": timezone.now().isoformat(),
     }
     # keep the newest few only: the session is not an archive
@@ -237,6 +242,7 @@ def _merge(summaries: list[services.ImportSummary]) -> services.ImportSummary:
     for summary in summaries:
         total.imported += summary.imported
         total.duplicates += summary.duplicates
+        total.requeued += summary.requeued
         total.problems += summary.problems
         total.removed_lines += summary.removed_lines
         total.outlets |= summary.outlets
@@ -246,10 +252,15 @@ def _merge(summaries: list[services.ImportSummary]) -> services.ImportSummary:
 @require_http_methods(["GET", "POST"])
 @standards_required
 def import_articles(request: HtmxHttpRequest) -> HttpResponse:
-    """Store the articles and queue their pre-pass; the result page follows its progress."""
+    """Store the articles and queue their pre-pass; the result page follows its progress.
+
+    Uploads holding more than ``IMPORT_SYNC_MAX_RECORDS`` records are imported by a background task; the
+    result page follows that too.
+    """
     form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
     if request.method == "POST" and form.is_valid():
         outlet = form.cleaned_data["outlet"].strip() or None
+        fmt = form.cleaned_data["format"]
         summaries = []
         pasted = form.pasted_file()
         if pasted:
@@ -257,13 +268,19 @@ def import_articles(request: HtmxHttpRequest) -> HttpResponse:
                 services.articles_import(files=[pasted], outlet_name=outlet, fmt="txt", user=request.user, enqueue=True)
             )
         uploads = [(f.name, f.read()) for f in form.cleaned_data["files"]]
-        if uploads:
+        records = sum(count_records(name, data, fmt=fmt) for name, data in uploads)
+        background = None
+        if uploads and records > settings.IMPORT_SYNC_MAX_RECORDS:
+            background = {"token": secrets.token_urlsafe(9), "records": records, "since": timezone.now().isoformat()}
+            import_batch_queue(
+                batch=background["token"], files=uploads, outlet_name=outlet, fmt=fmt, user=request.user,
+                records=records,
+            )  # fmt: skip
+        elif uploads:
             summaries.append(
-                services.articles_import(
-                    files=uploads, outlet_name=outlet, fmt=form.cleaned_data["format"], user=request.user, enqueue=True
-                )
+                services.articles_import(files=uploads, outlet_name=outlet, fmt=fmt, user=request.user, enqueue=True)
             )
-        token = _store_batch(request, _merge(summaries))
+        token = _store_batch(request, _merge(summaries), background)
         url = reverse("import_batch", args=[token])
         return vary_on_htmx(HttpResponseClientRedirect(url) if request.htmx else redirect(url))
     outlets = list(Outlet.objects.order_by("name").values_list("name", flat=True))
@@ -271,7 +288,8 @@ def import_articles(request: HtmxHttpRequest) -> HttpResponse:
     template_name = "import.html"
     if request.htmx and request.method == "POST":
         template_name += "#import-form"
-    return vary_on_htmx(TemplateResponse(request, template_name, {"form": form, "outlets": outlets}, status=status))
+    context = {"form": form, "outlets": outlets, "sync_max_records": settings.IMPORT_SYNC_MAX_RECORDS}
+    return vary_on_htmx(TemplateResponse(request, template_name, context, status=status))
 
 
 @dataclass
@@ -280,27 +298,66 @@ class Progress:
     waiting: int
     running: int
     prepassed: int
+    importing: bool = False  # a background import still storing articles
+    records: int = 0  # how many records that import holds (about)
 
     @property
     def done(self) -> bool:
-        return self.waiting == 0
+        return self.waiting == 0 and not self.importing
 
     @property
     def percent(self) -> int:
         return 100 if not self.total else round(100 * self.prepassed / self.total)
 
 
-def _progress(ids: list[int]) -> Progress:
-    counts = Article.objects.filter(pk__in=ids).aggregate(
+def _background_events(background: dict) -> QuerySet[Event]:
+    """The events of one background import (by its token; from when it was queued, on the created_at index)."""
+    return Event.objects.filter(created_at__gte=background["since"], after__batch=background["token"])
+
+
+def _batch_articles(batch: dict) -> Q:
+    where = Q(pk__in=batch["ids"])
+    if batch.get("background"):
+        stored = _background_events(batch["background"]).filter(action="import").values("article_id")
+        where |= Q(pk__in=Subquery(stored))
+    return where
+
+
+def _background_summary(batch: dict) -> tuple[dict, bool]:
+    """The batch with a finished background import's summary merged in, and whether it is still running."""
+    background = batch.get("background")
+    if not background:
+        return batch, False
+    finished = _background_events(background).filter(action="import_finished").first()
+    if finished is None:
+        return batch, True
+    done = finished.after or {}
+    merged = dict(batch)
+    merged["duplicates"] = batch["duplicates"] + done.get("duplicates", 0)
+    merged["requeued"] = batch.get("requeued", 0) + done.get("requeued", 0)
+    merged["removed_lines"] = batch["removed_lines"] + done.get("removed_lines", 0)
+    merged["outlets"] = sorted({*batch["outlets"], *done.get("outlets", [])})
+    merged["problems"] = (batch["problems"] + done.get("problems", []))[: settings.IMPORT_PROBLEMS_KEPT]
+    merged["problems_total"] = batch.get("problems_total", len(batch["problems"])) + done.get("problems_total", 0)
+    merged["imported_total"] = len(batch["ids"]) + done.get("imported", 0)
+    merged["error"] = done.get("error", "")
+    return merged, False
+
+
+def _progress(batch: dict, importing: bool = False) -> Progress:
+    counts = Article.objects.filter(_batch_articles(batch)).aggregate(
         total=Count("pk"),
         waiting=Count("pk", filter=Q(state=ArticleState.IMPORTED)),
         running=Count("pk", filter=Q(state=ArticleState.IMPORTED, processing_token__isnull=False)),
     )
+    background = batch.get("background") or {}
     return Progress(
         total=counts["total"],
         waiting=counts["waiting"],
         running=counts["running"],
         prepassed=counts["total"] - counts["waiting"],
+        importing=importing,
+        records=background.get("records", 0),
     )
 
 
@@ -311,11 +368,18 @@ def import_batch(request: HtmxHttpRequest, token: str) -> HttpResponse:
     batch = _batches(request).get(token)
     if batch is None:
         raise Http404("No such import in this session.")
-    progress = _progress(batch["ids"])
+    batch, importing = _background_summary(batch)
+    progress = _progress(batch, importing)
     context = {"batch": batch, "token": token, "progress": progress}
     if wants_fragment(request):
-        return vary_on_htmx(TemplateResponse(request, "import.html#progress", context))
-    context["imported_articles"] = _article_rows(Article.objects.filter(pk__in=batch["ids"][:ARTICLES_PER_PAGE]))
+        response = TemplateResponse(request, "import.html#progress", context)
+        if request.GET.get("importing") and not importing:
+            response["HX-Refresh"] = "true"  # the background import finished: show its summary
+        return vary_on_htmx(response)
+    context["imported_total"] = batch.get("imported_total", progress.total if importing else len(batch["ids"]))
+    context["problems_total"] = batch.get("problems_total", len(batch["problems"]))
+    context["problems_more"] = context["problems_total"] - len(batch["problems"])
+    context["imported_articles"] = _article_rows(Article.objects.filter(_batch_articles(batch)))[:ARTICLES_PER_PAGE]
     return vary_on_htmx(TemplateResponse(request, "import.html", context))
 
 

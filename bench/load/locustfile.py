@@ -26,7 +26,7 @@ CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
 class Editor(HttpUser):
-    wait_time = between(0.5, 2.0)
+    wait_time = between(2.0, 6.0)  # an editor reads the sentence before deciding
 
     def on_start(self) -> None:
         self.username = f"load{next(_numbers):02d}"

@@ -37,9 +37,20 @@ class Command(BaseCommand):
             importer = get_user_model().objects.filter(username=user).first()
             if importer is None:
                 raise CommandError(f"--user {user}: no such user")
+        unreadable: list[str] = []
+
+        def read(paths: list[Path]):
+            for p in paths:
+                try:
+                    data = p.read_bytes()
+                except OSError as exc:  # a file that went away or may not be read: say so, go on
+                    unreadable.append(f"  - {p}: could not be read ({exc.strerror or exc})")
+                    continue
+                yield str(p), data
+
         progress = Progress(self.stdout, None, "importing")
         summary = services.articles_import(
-            files=((str(p), p.read_bytes()) for p in files),
+            files=read(files),
             outlet_name=outlet,
             fmt=format,
             user=importer,
@@ -49,9 +60,13 @@ class Command(BaseCommand):
         progress.close()
         for line in summary.lines():
             self.stdout.write(line)
+        if unreadable:
+            self.stdout.write(f"files that could not be read: {len(unreadable)}")
+            for line in unreadable:
+                self.stdout.write(line)
         if summary.restored:
             self.stdout.write(f"restored with their annotations (no pre-pass): {len(summary.restored)}")
         if summary.queued:
             self.stdout.write(f"queued {len(summary.queued)} articles for the pre-pass")
-        if not summary.imported and summary.problems and not summary.duplicates:
+        if not summary.imported and (summary.problems or unreadable) and not summary.duplicates:
             raise CommandError("nothing was imported")
