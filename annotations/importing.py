@@ -288,12 +288,15 @@ def _record_unchecked(
     bad_outlet = check_outlet(outlet_name)
     if bad_outlet:
         return ImportProblem(name, line, "outlet", bad_outlet)
+    url = _str(rec.get("url"))
+    if url and not url.lower().startswith(("http://", "https://")):
+        return ImportProblem(name, line, "url", f"must be an http:// or https:// address, got {clip(url)}")
     return ParsedArticle(
         raw=raw,
         body=cleaned.body,
         title=title or cleaned.title,
         byline=_str(rec.get("byline")) or cleaned.byline,
-        url=_str(rec.get("url")),
+        url=url,
         published=published,
         outlet=outlet_name,
         external_id=_str(rec.get("id")),

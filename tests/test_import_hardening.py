@@ -400,3 +400,17 @@ def test_the_session_keeps_a_capped_number_of_problems(client, settings, queued)
     html = client.get(response["Location"]).content.decode()
     assert 'id="summary-problems">10<' in html
     assert "10 problems in all: the first 3 are listed, the other 7 only counted" in html
+
+
+def test_a_record_with_a_non_http_url_is_a_problem_of_its_line():
+    from annotations.importing import ImportProblem, read_upload
+
+    lines = [
+        '{"text": "The council said the fees would rise.", "outlet": "Valley Signal", "url": "https://v.example/a"}',
+        '{"text": "The mayor said the bridge would close.", "outlet": "Valley Signal", "url": "javascript:alert(1)"}',
+    ]
+    items = list(read_upload("batch.jsonl", "\n".join(lines).encode()))
+    problems = [i for i in items if isinstance(i, ImportProblem)]
+    assert len(items) == 2 and len(problems) == 1
+    assert (problems[0].line, problems[0].field) == (2, "url")
+    assert "javascript:alert(1)" in problems[0].message
