@@ -263,11 +263,12 @@ BAD_URLS = ["javascript:alert(document.cookie)", " JavaScript:alert(1)", "data:t
 
 
 @pytest.mark.parametrize("url", BAD_URLS)
-def test_an_import_drops_a_url_that_is_not_http(url):
+def test_an_import_refuses_a_url_that_is_not_http(url):
     record = {"text": DEFAULT_BODY, "title": "T", "outlet": "The Ledger", "url": url}
     summary = services.articles_import(files=[("feed.jsonl", json.dumps(record).encode())], enqueue=False)
-    assert len(summary.imported) == 1
-    assert Article.objects.get(pk=summary.imported[0]).url == ""
+    assert summary.imported == []
+    assert [(p.source, p.line, p.field) for p in summary.problems] == [("feed.jsonl", 1, "url")]
+    assert not Article.objects.exists()
 
 
 def test_an_import_keeps_web_urls():
