@@ -10,8 +10,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import HttpResponse
-from django.utils.html import format_html
+from django.template.response import TemplateResponse
 
 from annotations import services
 from annotations.models import Article, Attribution, Event, Outlet, Sentence
@@ -139,14 +138,8 @@ class ArticleAdmin(ServiceDeletesMixin, admin.ModelAdmin):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except services.StaleVersionError as exc:
-            return HttpResponse(
-                format_html(
-                    '<h1>Not saved</h1><p>{}.</p><p><a href="">Reload the article</a> to see the changes, '
-                    "then make yours again.</p>",
-                    exc,
-                ),
-                status=409,
-            )
+            context = {**self.admin_site.each_context(request), "reason": str(exc)}
+            return TemplateResponse(request, "admin/annotations/not_saved.html", context, status=409)
 
 
 @admin.register(Sentence)

@@ -242,6 +242,12 @@ def test_views_hold_no_markup_in_python():
     assert not found, "HTML belongs in templates:\n" + "\n".join(found)
 
 
+def test_charts_and_admin_hold_no_markup_in_python():
+    package = VIEWS.parent
+    found = [hit for name in ("charts.py", "admin.py") for hit in markup_in_python(package / name)]
+    assert not found, "HTML belongs in templates:\n" + "\n".join(found)
+
+
 def test_the_markup_check_finds_html_in_python(tmp_path):
     module = tmp_path / "old.py"
     module.write_text(
