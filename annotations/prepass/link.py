@@ -89,7 +89,7 @@ def finish(doc, cands: list[Cand], quotes: list[Tok], outlets: OutletMatcher, ow
                 inside = sum(q[1] - q[0] for q in quotes if q[0] >= c.content[0] and q[1] <= c.content[1])
                 size = c.content[1] - c.content[0]
                 c.quote_kind = "direct" if inside >= size - 1 else ("mixed" if inside else "indirect")
-        if c.source is not None and _overlap(c.source, c.content):
+        if c.source is not None and _overlap(c.source, c.content) and not _interrupted(c):
             c.content = _trim(doc, c.content[0], c.source[0]) if c.content[0] < c.source[0] else None
         if c.source is None and c.cue is None:
             continue
@@ -163,19 +163,33 @@ def _justification_clause(doc, c: Cand) -> bool:
     if c.cue_head is None or c.content is None:
         return False
     head = doc[c.cue_head]
+    if head.lemma_ in _STATING:  # "many of whom say the claims about retaliation are unfounded": a statement
+        return False
     return head.dep_ in ("relcl", "acl", "advcl") and is_justification(doc[c.content[0] : c.content[1]])
+
+
+# verbs whose clause states something even when its words are those of a justification
+_STATING = {"say", "tell", "claim", "argue", "write", "report", "note", "add", "think", "believe", "warn"}
+
+
+_RELATIVE = ("who", "which", "whose")
 
 
 def _resolve_relative(doc, c: Cand) -> tuple[int, int] | None:
     """The span to type a source by: a relative pronoun ("the contract, which showed …") stands for the noun it
-    follows. The source span itself stays the pronoun, as PolNeAR marks it. A trailing comma or relative
-    pronoun is left out of a longer source."""
+    follows. The source span itself stays the pronoun, as PolNeAR marks it. A relative pronoun after a comma
+    ending a longer source is left out, and so is the comma before one ("A utility engineer, who" and "A
+    utility engineer," before "who asked …" -> "A utility engineer"); an appositive's own closing comma
+    stays ("Phil Lovas, the chairman, said"), as PolNeAR marks it."""
     if c.source is None:
         return None
     span = doc[c.source[0] : c.source[1]]
     end = c.source[1]
-    while end - c.source[0] > 1 and (doc[end - 1].text == "," or doc[end - 1].lower_ in ("who", "which")):
-        end -= 1  # "A utility engineer, who" -> "A utility engineer"
+    if end - c.source[0] > 2 and doc[end - 1].lower_ in _RELATIVE and doc[end - 2].text == ",":
+        end -= 1
+    if end < c.source[1] or (end < len(doc) and doc[end].lower_ in _RELATIVE):
+        while end - c.source[0] > 1 and doc[end - 1].text == ",":
+            end -= 1
     c.source = (c.source[0], end)
     if len(span) == 1 and span[0].lower_ in ("which", "who", "that") and c.cue_head is not None:
         verb = doc[c.cue_head]
@@ -193,6 +207,12 @@ def _same_outlet(name: str, own: str) -> bool:
 def _outlet_name(doc, cand: Cand, outlets: OutletMatcher) -> str:
     text = doc[cand.source[0] : cand.source[1]].text
     return outlets.find(text) or text
+
+
+def _interrupted(c: Cand) -> bool:
+    """“A,” Mr. X said. “B.”: the content runs on both sides of the reporting clause (source and cue)."""
+    clause = _hull(c.cue, c.source)
+    return clause is not None and c.content[0] < clause[0] and clause[1] < c.content[1]
 
 
 def _interrupted_quotes(doc, out: list[Cand], quotes: list[Tok]) -> None:

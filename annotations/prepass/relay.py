@@ -13,7 +13,21 @@
 from __future__ import annotations
 
 from .classify import classify_source
-from .lexicon import SPEECH_FORMS, _forms
+from .lexicon import (
+    ANON_GENERIC,
+    ANON_ROLE,
+    DOCUMENT_HEADS,
+    GENERIC_PLURAL,
+    OFFICES,
+    ORG_HEADS,
+    PERSON_HEADS,
+    SPEAKING_FOR,
+    SPEECH_FORMS,
+    SPOKES_HEADS,
+    STATEMENT_HEADS,
+    UNSPECIFIED_HEADS,
+    _forms,
+)
 from .outlets import OutletMatcher
 from .rules import Cand, Tok, _trim
 from .tagged import overlap as _overlap
@@ -26,6 +40,24 @@ CORE_FORMS = {
     for f in _forms(lemma)
 }
 CITE_FORMS = {"cite", "cites", "cited", "citing", "quote", "quotes", "quoted", "quoting"}
+# common nouns that can be cited as a source: people, bodies, documents ("citing her work", "citing the
+# release of prisoners", "citing a conspiracy theory" cite reasons, not sources)
+SOURCE_NOUNS = (
+    (ANON_GENERIC | ANON_ROLE | DOCUMENT_HEADS | GENERIC_PLURAL | OFFICES | ORG_HEADS | PERSON_HEADS | SPEAKING_FOR)
+    | SPOKES_HEADS
+    | UNSPECIFIED_HEADS
+    | STATEMENT_HEADS
+)
+
+
+def _citable(obj) -> bool:
+    """Whether the object of a cite verb can be a source: a name, a pronoun, a number ("two officials" parses
+    so), or a common noun of a person, body or document; a statement "of" something is an event."""
+    if obj.pos_ in ("PROPN", "PRON", "NUM"):
+        return True
+    if obj.pos_ != "NOUN" or obj.lower_ not in SOURCE_NOUNS:
+        return False
+    return not (obj.lower_ in STATEMENT_HEADS and any(c.dep_ == "prep" and c.lower_ == "of" for c in obj.children))
 
 
 def _inside(a: Tok | None, b: Tok | None) -> bool:
@@ -58,6 +90,8 @@ def extra_rule_candidates(doc, cands: list[Cand], rule_cands: list[Cand], outlet
         head = doc[rc.cue_head] if rc.cue_head is not None else None
         if head is None or head.lower_ not in SPEECH_FORMS:
             continue  # verbs of believing: the tagger's call
+        if SPEECH_FORMS[head.lower_] == "call" and not any(c.lower_ in ("for", "on") for c in head.children):
+            continue  # "what they called a comeback": naming, not saying ("called for", "called on": saying)
         if any(_relays(doc, c, rc, outlets) for c in cands):
             rc.evidence.append("rule attribution relayed inside an outlet's report")
             extra.append(rc)
@@ -82,8 +116,8 @@ def split_citations(doc, out: list[Cand]) -> None:
         cites += [c for c in src_root.subtree if c.lower_ in CITE_FORMS and c.dep_ in ("relcl", "acl", "appos")]
         for cite in cites:
             objs = [c for c in cite.children if c.dep_ in ("dobj", "pobj", "attr")]
-            if not objs or objs[0].pos_ not in ("NOUN", "PROPN", "PRON", "NUM"):
-                continue  # "citing concerns about …" is still cut off by the noun test below only when not a noun
+            if not objs or not _citable(objs[0]):
+                continue  # "citing concerns about …", "citing her work": a reason, not a source
             cited = _trim(doc, objs[0].left_edge.i, objs[0].right_edge.i + 1, keep_quotes=False)
             cue = (cite.i, cite.i + 1)
             if cited is None or _overlap(cited, outer.content):

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
+from .classify import classify_source
 from .components import ATTR_SPANS_KEY
 from .lexicon import SPEECH_FORMS
+from .outlets import OutletMatcher
 from .rules import Cand, Tok, _content_of, _source_of, _trim, find_quotes, verb_cue
 
 FILL_SOURCE = True  # a tagger cue with no tagged source takes the subject / passive agent from the parse
@@ -80,7 +82,7 @@ def model_candidates(doc) -> list[Cand]:
             if src_tok is not None and how == "subject" and quote and outer_cue and quote[0] < src_tok.i < quote[1]:
                 # "“A council source said …,” the Post reported": not a source across a quotation mark
                 span = _trim(doc, src_tok.left_edge.i, min(src_tok.right_edge.i + 1, cue.start), keep_quotes=False)
-                if span is not None:
+                if span is not None and _typed(doc[span[0] : span[1]], cue):
                     source = doc[span[0] : span[1]]
                     evidence[-1] = "source from parse: the tagged one is across a quotation mark"
         conf = 0.75 if source is not None else 0.6
@@ -136,6 +138,12 @@ def model_candidates(doc) -> list[Cand]:
     return cands
 
 
+def _typed(span, cue) -> bool:
+    """Does the subject of a verb of saying inside a quotation read as a source (a person, a body, an
+    anonymous official…)? "“This museum tells the story …”" is the speaker's own words, not a source."""
+    return classify_source(span, OutletMatcher(()), cue_head=cue.root).source_type != "unspecified"
+
+
 def _quoted(quotes: list[Tok], i: int) -> Tok | None:
     return next((q for q in quotes if q[0] < i < q[1] - 1), None)
 
@@ -150,9 +158,9 @@ def _cues_of_orphan_sources(doc, cands, by_sent, sources, contents, sent_of) -> 
             continue
         sent_end = source.sent.end
         near = [k for k in (source.end, source.end + 1, source.start - 1) if sent_start <= k < sent_end]
-        verb = next((doc[k] for k in near if doc[k].lower_ in SPEECH_FORMS and doc[k].tag_.startswith("VB")), None)
-        if verb is None:
-            continue
+        verb = next((doc[k] for k in near if _says(doc[k])), None)
+        if verb is None or not any(_same_paragraph(doc, c, source) for c in contents):
+            continue  # "Jane Doe reported." on a line after the quotes: a credit line
         cands.append(
             Cand(
                 verb_cue(verb),
@@ -165,6 +173,24 @@ def _cues_of_orphan_sources(doc, cands, by_sent, sources, contents, sent_of) -> 
             )
         )
         by_sent.setdefault(sent_start, []).append(len(cands) - 1)
+
+
+def _same_paragraph(doc, content, source) -> bool:
+    """A tagged content of the source's sentence with no paragraph break (a blank line) between the two."""
+    lo, hi = (content.end, source.start) if content.end <= source.start else (source.end, content.start)
+    if content.sent.start != source.sent.start or hi < lo:
+        return False
+    between = doc[lo - 1 : hi].text_with_ws if lo else doc[lo:hi].text_with_ws
+    return "\n\n" not in between.replace("\r", "").replace(" ", "")
+
+
+def _says(tok) -> bool:
+    """A verb of saying next to a tagged source ("found" and "learned" next to one are what it discovered,
+    "called into" is telephoning)."""
+    lemma = SPEECH_FORMS.get(tok.lower_)
+    if lemma == "call" and tok.i + 1 < len(tok.doc) and tok.nbor().lower_ in ("into", "in"):
+        return False  # "calls into the hotline": telephoning
+    return lemma not in (None, "find", "learn") and tok.tag_.startswith("VB")
 
 
 def _cue_from_content(doc, content, sources, sent_of) -> Cand | None:
@@ -227,7 +253,7 @@ def fill_from_parse(doc, cands: list[Cand], rule_cands: list[Cand]) -> None:
                 if src_tok.dep_ in ("nsubj", "nsubjpass") and e > c.cue[0] >= s:
                     e = c.cue[0]
                 src = _trim(doc, s, e, keep_quotes=False)
-                if src is not None and not overlap(src, c.content) and not overlap(src, c.cue):
+                if src is not None and not overlap(src, c.cue) and (not overlap(src, c.content) or _around(c)):
                     c.source = src
                     c.evidence.append(f"source from parse ({how})")
         if FILL_SOURCE and c.source is None and c.cue_head is not None:
@@ -242,13 +268,25 @@ def fill_from_parse(doc, cands: list[Cand], rule_cands: list[Cand]) -> None:
                 c.confidence -= 0.1
 
 
+def _around(c: Cand) -> bool:
+    """The tagged content runs on both sides of the cue ("“A,” Mr. X said. “B.”" hulled into one span): the
+    subject beside the cue is the speaker, and ``link.finish`` cuts the content at it."""
+    return c.content is not None and c.content[0] <= c.cue[0] and c.cue[1] <= c.content[1]
+
+
 def _holder(doc, head) -> Tok | None:
     """Who a noun or participle cue belongs to: "Trump's claim", "a Trump tweet attacking …"."""
     if head.pos_ == "NOUN":
         poss = [c for c in head.children if c.dep_ == "poss" and c.lower_ not in ("its", "their", "his", "her")]
-        if poss:
+        if poss and poss[0].left_edge.lower_ not in ("a", "an"):  # "an individual's decision": anyone's
             return _trim(doc, poss[0].left_edge.i, poss[0].i + 1, keep_quotes=False)
-    if head.tag_ == "VBG" and head.dep_ == "acl" and head.head.i < head.i and head.head.pos_ in ("NOUN", "PROPN"):
+    if (
+        head.tag_ == "VBG"
+        and head.dep_ == "acl"
+        and head.head.i < head.i
+        and head.head.pos_ in ("NOUN", "PROPN")
+        and head.head.lower_ not in ("one", "ones")  # "polls, including ones showing …": a pro-form
+    ):
         noun = head.head
         return _trim(doc, noun.left_edge.i, noun.i + 1, keep_quotes=False)
     return None
