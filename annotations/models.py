@@ -26,6 +26,10 @@ class ArticleState(models.TextChoices):
     PREPASSED = "prepassed", "Pre-passed"
     IN_REVIEW = "in_review", "In review"
     REVIEWED = "reviewed", "Reviewed"
+    # double review (issue 15, models_review_layers.py): the article while its editors review it blind and until it
+    # is adjudicated; and each editor's copy of it (never listed, counted or exported as an article)
+    DOUBLE = "double", "In double review"
+    LAYER = "layer", "An editor's layer"
 
 
 class SourceType(models.TextChoices):
@@ -167,6 +171,10 @@ class Article(models.Model):
     processed_at = models.DateTimeField(null=True, blank=True)
     processing_token = models.UUIDField(null=True, blank=True, editable=False)
     processing_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # model versions (issue 14): the model that made its proposals, and how sure it was of them (the mean
+    # confidence of its open proposals when they were made; "least sure first" in the review queue)
+    model_version = models.CharField(max_length=50, blank=True)
+    proposal_confidence = models.FloatField(null=True, blank=True, editable=False)
     # review queue
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_articles"
@@ -197,6 +205,7 @@ class Article(models.Model):
             models.Index(fields=["outlet", "state", "published"], name="article_outlet_state_idx"),
             models.Index(fields=["assignee", "state"], name="article_assignee_idx"),
             models.Index(fields=["published"], name="article_published_idx"),
+            models.Index(fields=["state", "proposal_confidence", "id"], name="article_uncertain_queue_idx"),
         ]
 
     def __str__(self) -> str:
@@ -331,6 +340,7 @@ class Attribution(models.Model):
     origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.PREPASS)
     pipeline = models.CharField(max_length=100, blank=True)
     pipeline_version = models.CharField(max_length=50, blank=True)
+    model_version = models.CharField(max_length=50, blank=True, help_text="the trained model that proposed it")
     confidence = models.FloatField(null=True, blank=True)
     proposal = models.JSONField(null=True, blank=True, help_text="the proposal exactly as first made")
     # review
@@ -501,3 +511,20 @@ class ArticleCounts(models.Model):
 
     def __str__(self) -> str:
         return f"counts of article {self.article_id}"
+
+
+# --- double review (issue 15): imported last so that Django registers its models with the app's --------------------
+
+from annotations.models_review_layers import (  # noqa: E402, F401
+    AdjudicationChoice,
+    AdjudicationItem,
+    AgreementCell,
+    DoubleReview,
+    DoubleReviewRule,
+    DoubleReviewStage,
+    ReviewLayer,
+    SpanAgreement,
+)
+
+# --- model versions (issue 14): in their own module, imported here so Django registers them ------------------
+from .models_learning import ModelVersion, TrainingStatus  # noqa: E402, F401

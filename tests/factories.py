@@ -267,3 +267,59 @@ def make_export_article(
         )
     services.article_counts_refresh(article_ids=[article.pk])
     return article
+
+
+# --- double review (issue 15) -----------------------------------------------------------------------------------
+
+
+def make_double_review(article: Article, editors: list[User], *, by: User | None = None, batch: str = "test batch"):
+    """Mark ``article`` for double review by ``editors`` (a pre-passed article starts at once: its layers exist)."""
+    from annotations.models import DoubleReview
+
+    services.double_review_mark(article_ids=[article.pk], editors=editors, batch=batch, by=by)
+    return DoubleReview.objects.get(article=article)
+
+
+def layer_of(review, editor: User):
+    return review.layers.select_related("article").get(editor=editor)
+
+
+def review_layer(
+    layer,
+    *,
+    decide: list | None = None,
+    labels: list[str] | None = None,
+    add: list[dict] | None = None,
+    submit: bool = True,
+) -> None:
+    """One editor's review of their layer, through the review services: ``decide`` one entry per copied proposal in
+    reading order ("confirm", "reject" or a dict of changes), ``labels`` one per sentence, ``add`` fields of
+    attributions they add; then submitted (marked reviewed)."""
+    editor = layer.editor
+    copies = list(Attribution.objects.filter(article_id=layer.article_id).in_reading_order())
+    for a, decision in zip(copies, decide or ["confirm"] * len(copies), strict=True):
+        a.refresh_from_db()
+        if decision == "confirm":
+            services.attribution_confirm(attribution_id=a.pk, user=editor, version=a.version)
+        elif decision == "reject":
+            services.attribution_reject(attribution_id=a.pk, user=editor, version=a.version)
+        else:
+            services.attribution_correct(attribution_id=a.pk, user=editor, version=a.version, changes=decision)
+    for fields in add or []:
+        services.attribution_add(article_id=layer.article_id, user=editor, fields=fields)
+    sentences = list(Sentence.objects.filter(article_id=layer.article_id).order_by("index"))
+    for s, label in zip(sentences, labels or [], strict=False):
+        services.sentence_label_set(sentence_id=s.pk, user=editor, version=s.version, label=label)
+    if submit:
+        version = Article.objects.get(pk=layer.article_id).version
+        services.article_mark_reviewed(article_id=layer.article_id, user=editor, version=version)
+
+
+def span_fields(article: Article, *, source: str | None = None, cue: str | None = None, content: str | None = None):
+    """Span offsets of texts found in the body (first occurrence), as attribution fields."""
+    out: dict = {}
+    for role, text in (("source", source), ("cue", cue), ("content", content)):
+        if text is not None:
+            i = article.body.index(text)
+            out[f"{role}_start"], out[f"{role}_end"] = i, i + len(text)
+    return out

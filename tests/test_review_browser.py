@@ -99,6 +99,21 @@ def test_confirm_reject_and_correct_with_the_mouse(page, live_server, article, s
     assert page.locator("#open-count").inner_text() == "0"
 
 
+def test_label_one_sentence_after_another_with_the_mouse(page, live_server, article, screenshot_dir):
+    """The labels a row shows on hover or focus keep their space: when the mouse goes down on the next row's
+    label, the row that loses focus hides its labels without moving that label from under the pointer."""
+    log_in(page, live_server, editor(), article.get_absolute_url())
+    first, second, third = article.sentences.order_by("index")
+    for sentence, label in ((first, "unsourced_claim"), (second, "boilerplate"), (third, "no_claim")):
+        page.hover(f"#sentence-{sentence.pk} .sent")
+        page.click(f"#sentence-{sentence.pk} button[value={label}]", timeout=5000)
+        page.wait_for_selector(f"#sentence-{sentence.pk}.lab-{label}", timeout=5000)
+        page.wait_for_function(f"() => document.activeElement.id === 'sentence-{sentence.pk}'")
+    page.screenshot(path=str(screenshot_dir / "review-labels-mouse.png"), full_page=True)
+    labels = list(article.sentences.order_by("index").values_list("label", flat=True))
+    assert labels == ["unsourced_claim", "boilerplate", "no_claim"]
+
+
 def _point(page, sentence_index: int, needle: str, offset: int) -> tuple[float, float]:
     """Screen point of the character `offset` into `needle` within a sentence's text."""
     box = page.evaluate(

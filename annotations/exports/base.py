@@ -32,6 +32,7 @@ class ExportFilters:
     review: str = "reviewed"
     annotators: Sequence[str] = ()  # usernames of the article's reviewer
     source_types: Sequence[str] = ()
+    layers: bool = False  # also each editor's own layer of a double-reviewed article (issue 15; jsonl, labelstudio)
 
     def __post_init__(self) -> None:
         if self.review not in REVIEW_CHOICES:
@@ -52,12 +53,13 @@ class ExportFilters:
             "review": self.review,
             "annotators": list(self.annotators),
             "source_types": list(self.source_types),
+            "layers": self.layers,
         }
 
 
 def articles_queryset(filters: ExportFilters) -> QuerySet[Article]:
     """The articles an export holds (no prefetching: use for counting too)."""
-    qs = Article.objects.all()
+    qs = Article.objects.exclude(state=ArticleState.LAYER)  # an editor's layer travels with its article (layers=True)
     if filters.review == "reviewed":
         qs = qs.filter(state=ArticleState.REVIEWED)
     if filters.outlets:
@@ -145,6 +147,7 @@ class Record:
     attributions: list[AttributionRow]  # all of them, rejected included, in reading order
     index_of: dict[int, int] = field(default_factory=dict)  # attribution id -> position in ``attributions``
     user: UserNames = field(default_factory=UserNames)  # user id -> username
+    layers: list | None = None  # each editor's layer (exports.layers.LayerRecord) when the export asks for them
 
     @property
     def body(self) -> str:
@@ -177,9 +180,17 @@ def _records(articles: list[Article], filters: ExportFilters, names: UserNames) 
     for row in qs.order_by("article_id", "cue_start", "source_start", "id").values(*ATTRIBUTION_COLUMNS):
         attributions[row["article_id"]].append(AttributionRow(**row))
     names.load({x.reviewed_by_id for rows in (*sentences.values(), *attributions.values()) for x in rows} - {None})
+    layers = None
+    if filters.layers:
+        from .layers import load_layers
+
+        layers = load_layers(articles, names)
     for article in articles:
         rows = attributions.pop(article.pk)
-        yield Record(article, sentences.pop(article.pk), rows, {a.id: i for i, a in enumerate(rows)}, names)
+        record = Record(article, sentences.pop(article.pk), rows, {a.id: i for i, a in enumerate(rows)}, names)
+        if layers is not None:
+            record.layers = layers.get(article.pk, [])
+        yield record
 
 
 def iter_records(filters: ExportFilters, *, chunk_size: int = CHUNK_SIZE) -> Iterator[Record]:

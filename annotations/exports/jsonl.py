@@ -99,7 +99,7 @@ def attribution_dict(record: Record, index: int, a: Attribution) -> dict:
 
 def record_dict(record: Record, *, includes_unreviewed: bool) -> dict:
     article = record.article
-    return {
+    data = {
         "format": FORMAT_NAME,
         "id": article.external_id or str(article.pk),
         "article_id": article.pk,
@@ -119,6 +119,21 @@ def record_dict(record: Record, *, includes_unreviewed: bool) -> dict:
         "pipeline_version": article.pipeline_version,
         "sentences": [sentence_dict(record, s) for s in record.sentences],
         "attributions": [attribution_dict(record, i, a) for i, a in enumerate(record.attributions)],
+    }
+    if record.layers is not None:  # asked for: each editor's own review of a double-reviewed article (issue 15)
+        data["layers"] = [layer_dict(layer) for layer in record.layers]
+    return data
+
+
+def layer_dict(layer) -> dict:
+    """One editor's layer (``exports.layers.LayerRecord``): who, when, and their sentences and attributions in the
+    article's own format (offsets into the same ``text``; ``speaker_ref`` and ``sentence`` index this layer's lists)."""
+    return {
+        "annotator": layer.annotator,
+        "position": layer.position,
+        "submitted_at": iso(layer.submitted_at),
+        "sentences": [sentence_dict(layer.record, s) for s in layer.record.sentences],
+        "attributions": [attribution_dict(layer.record, i, a) for i, a in enumerate(layer.record.attributions)],
     }
 
 

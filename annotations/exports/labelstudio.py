@@ -89,6 +89,20 @@ def labelstudio_task(record: Record, *, includes_unreviewed: bool = False) -> di
                 "created_at": iso(article.reviewed_at),
             }
         )
+    if record.layers:  # each editor's own review of a double-reviewed article, one annotation each (issue 15)
+        for annotation in task["annotations"]:
+            annotation["ground_truth"] = article.state == "reviewed"  # the adjudicated result
+        for layer in record.layers:
+            mine = layer.record
+            task["annotations"].append(
+                {
+                    "result": _results(mine, list(enumerate(mine.live)), mine.sentences),
+                    "completed_by": layer.annotator,
+                    "was_cancelled": False,
+                    "ground_truth": False,
+                    "created_at": iso(layer.submitted_at),
+                }
+            )
     if proposed or proposed_sentences:
         scores = [a.confidence for _, a in proposed if a.confidence is not None]
         model = next((f"{a.pipeline} {a.pipeline_version}".strip() for _, a in proposed if a.pipeline), "")

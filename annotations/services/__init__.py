@@ -4,9 +4,19 @@ Split by area (imports, processing, review) once the module passed ~400 lines;
 import from here: ``from annotations import services``.
 """
 
+from .adjudication import adjudication_choose, adjudication_finish
 from .common import ConflictError, StaleVersionError, event_record
 from .counts import article_counts_rebuild, article_counts_refresh
 from .demo import DEMO_EDITOR, GoldReview, article_apply_gold, articles_apply_demo_gold, demo_editor_get_or_create
+from .double_review import (  # double review, agreement, adjudication (issue 15)
+    MarkSummary,
+    double_review_mark,
+    double_review_rule_set,
+    double_review_start,
+    double_reviews_after_prepass,
+    double_reviews_start_waiting,
+)
+from .double_review_close import double_review_layer_submitted
 from .imports import ImportSummary, article_create, articles_import, content_hash, outlet_get_or_create
 from .processing import articles_claim, articles_process, articles_requeue_stranded, pending_article_ids
 from .proposals import ProcessSummary, article_store_proposal, articles_store_proposals
@@ -30,8 +40,11 @@ __all__ = [
     "ConflictError",
     "GoldReview",
     "ImportSummary",
+    "MarkSummary",
     "ProcessSummary",
     "StaleVersionError",
+    "adjudication_choose",
+    "adjudication_finish",
     "article_apply_gold",
     "article_assign",
     "article_counts_rebuild",
@@ -57,6 +70,12 @@ __all__ = [
     "attribution_reject",
     "content_hash",
     "demo_editor_get_or_create",
+    "double_review_layer_submitted",
+    "double_review_mark",
+    "double_review_rule_set",
+    "double_review_start",
+    "double_reviews_after_prepass",
+    "double_reviews_start_waiting",
     "event_record",
     "outlet_get_or_create",
     "pending_article_ids",

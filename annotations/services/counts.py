@@ -11,6 +11,7 @@ from annotations.models import (
     Article,
     ArticleCounts,
     Attribution,
+    Origin,
     ReviewState,
     Sentence,
     SentenceLabel,
@@ -35,6 +36,23 @@ def _attribution_counts(prefix: str, condition: Q) -> dict:
             "id", filter=condition & Q(source_type__in=[SourceType.NAMED_PERSON, SourceType.NAMED_ORGANIZATION])
         ),
     }
+
+
+def article_confidence_refresh(*, article_ids: Iterable[int]) -> None:
+    """Each article's ``proposal_confidence``: the mean confidence of its open pre-pass proposals, in one UPDATE
+    (NULL when it has none). Set when proposals are made; "least sure first" orders the review queue by it."""
+    from django.db.models import Avg, OuterRef, Subquery
+
+    ids = sorted(set(article_ids))
+    mean = (
+        Attribution.objects.filter(article=OuterRef("pk"), review_state=ReviewState.PROPOSED, origin=Origin.PREPASS)
+        .order_by()
+        .values("article")
+        .annotate(mean=Avg("confidence"))
+        .values("mean")
+    )
+    for offset in range(0, len(ids), CHUNK):
+        Article.objects.filter(pk__in=ids[offset : offset + CHUNK]).update(proposal_confidence=Subquery(mean))
 
 
 def article_counts_refresh(*, article_ids: Iterable[int]) -> int:

@@ -23,13 +23,23 @@ from .proposals import ProcessSummary, articles_store_proposals
 BATCH = 32
 
 
-def articles_claim(*, article_ids: Sequence[int], force: bool = False) -> tuple[uuid.UUID, list[int]]:
-    """Take the articles no other worker holds; returns this claim's token and the ids taken."""
+def articles_claim(
+    *, article_ids: Sequence[int], force: bool = False, unreviewed_only: bool = False
+) -> tuple[uuid.UUID, list[int]]:
+    """Take the articles no other worker holds; returns this claim's token and the ids taken.
+
+    ``unreviewed_only`` (the re-run after a promotion): never a reviewed article, nor one an editor holds now.
+    """
     token = uuid.uuid4()
     now = timezone.now()
     queryset = Article.objects.filter(pk__in=list(article_ids)).claimable_for_processing(now)
     if not force:
         queryset = queryset.filter(state=ArticleState.IMPORTED)
+    # double review (issue 15): an article under double review and its editors' layers keep the proposals the
+    # editors were given; a re-run leaves them alone
+    queryset = queryset.exclude(state__in=[ArticleState.DOUBLE, ArticleState.LAYER])
+    if unreviewed_only:
+        queryset = queryset.exclude(state=ArticleState.REVIEWED).unleased(now)
     with transaction.atomic():
         if connection.vendor == "postgresql":
             # Lock the rows we are about to take; rows another worker is claiming are passed over.
@@ -53,20 +63,26 @@ def articles_process(
     batch_size: int = BATCH,
     n_process: int = 1,
     on_article: Callable[[int], None] | None = None,
+    unreviewed_only: bool = False,
 ) -> ProcessSummary:
     """Claim, run the pre-pass over, and store proposals for the given articles.
 
     Without ``force`` only articles still in the ``imported`` state are taken; with it
     (re-runs after a rules or model upgrade) any article, with editors' decisions kept.
+    ``unreviewed_only`` leaves reviewed articles and articles an editor holds alone (the re-run after a
+    model version is promoted). The pipeline is the active model version (``model_versions``).
     """
-    summary = ProcessSummary()
     from annotations.models import Outlet
 
+    from .model_versions import active_model_name
+
+    summary = ProcessSummary()
     outlets = list(Outlet.objects.values_list("name", flat=True))
+    model_name = active_model_name()
     ids = list(article_ids)
     for offset in range(0, len(ids), 500):
         chunk = ids[offset : offset + 500]
-        token, taken = articles_claim(article_ids=chunk, force=force)
+        token, taken = articles_claim(article_ids=chunk, force=force, unreviewed_only=unreviewed_only)
         summary.skipped_claimed += len(chunk) - len(taken)
         if not taken:
             continue
@@ -78,12 +94,13 @@ def articles_process(
                 own_outlets=[a.outlet.name for a in articles],
                 batch_size=batch_size,
                 n_process=n_process,
+                model_name=model_name,
             )
             pairs: list[tuple[Article, prepass.ArticleProposal]] = []
             for article, proposal in zip(articles, proposals, strict=True):
                 pairs.append((article, proposal))
                 if len(pairs) >= batch_size or article is articles[-1]:
-                    summary.add(articles_store_proposals(pairs=pairs))
+                    summary.add(articles_store_proposals(pairs=pairs, skip_reviewed=unreviewed_only))
                     _release(token, [a.pk for a, _ in pairs])
                     for done, _ in pairs:
                         summary.words += len(done.body.split())

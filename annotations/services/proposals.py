@@ -32,7 +32,7 @@ from annotations.models import (
 )
 
 from .common import bulk_insert_rows
-from .counts import COUNT_FIELDS, article_counts_refresh, attribution_part, sentence_part
+from .counts import COUNT_FIELDS, article_confidence_refresh, article_counts_refresh, attribution_part, sentence_part
 
 NUMBER_FIELDS = [name for name in COUNT_FIELDS if name not in ("outlet", "state", "published")]
 
@@ -176,6 +176,7 @@ def _store_attributions(
         j = _sentence_index(sentences, starts, fields["cue_start"] if item.cue else fields["source_start"])
         sentence = sentences[j] if j is not None else None
         snapshot = {**item.as_dict(), "pipeline": proposal.pipeline, "version": proposal.version}
+        snapshot["model_version"] = proposal.model_version
         row = untouched.pop(key, None)
         if row is None:
             row = Attribution(article=article, origin=Origin.PREPASS, proposal=snapshot)
@@ -187,6 +188,7 @@ def _store_attributions(
             setattr(row, name, value)
         row.sentence = sentence
         row.pipeline, row.pipeline_version = proposal.pipeline, proposal.version
+        row.model_version = proposal.model_version
         row.speaker_ref = None
         rows.append(row)
 
@@ -206,7 +208,8 @@ def _store_attributions(
     update_fields = [*_fields(proposal.attributions[0]).keys()] if proposal.attributions else []
     if to_update:
         Attribution.objects.bulk_update(
-            to_update, [*update_fields, "sentence", "pipeline", "pipeline_version", "proposal", "speaker_ref"]
+            to_update,
+            [*update_fields, "sentence", "pipeline", "pipeline_version", "model_version", "proposal", "speaker_ref"],
         )
     if linked:
         Attribution.objects.bulk_update([r for r in linked if r not in to_update], ["speaker_ref"])
@@ -216,10 +219,20 @@ def _store_attributions(
     summary.attributions_kept += len(decided)
 
 
-def article_store_proposal(*, article: Article, proposal: prepass.ArticleProposal) -> ProcessSummary:
-    """Store one article's proposals (in a transaction) and move it on to pre-passed."""
+def article_store_proposal(
+    *, article: Article, proposal: prepass.ArticleProposal, skip_reviewed: bool = False
+) -> ProcessSummary:
+    """Store one article's proposals (in a transaction) and move it on to pre-passed.
+
+    ``skip_reviewed``: when the article is reviewed by the time its row is locked, store nothing (a re-run
+    of unreviewed articles never adds proposals to one an editor finished meanwhile)."""
     summary = ProcessSummary(processed=1)
     with transaction.atomic():
+        if skip_reviewed:
+            state = Article.objects.select_for_update().filter(pk=article.pk).values_list("state", flat=True).first()
+            if state in (None, ArticleState.REVIEWED):
+                return ProcessSummary()
+            article.state = state
         sentences = _store_sentences(article, proposal, summary)
         _store_attributions(article, proposal, sentences, summary)
         now = timezone.now()
@@ -228,10 +241,12 @@ def article_store_proposal(*, article: Article, proposal: prepass.ArticleProposa
             state=new_state,
             pipeline=proposal.pipeline,
             pipeline_version=proposal.version,
+            model_version=proposal.model_version,
             processed_at=now,
             updated_at=now,
         )
         article_counts_refresh(article_ids=[article.pk])
+        article_confidence_refresh(article_ids=[article.pk])
         _prepass_event(article, new_state, proposal, summary).save()
     return summary
 
@@ -260,6 +275,7 @@ def _prepass_event(
             "state": new_state,
             "pipeline": proposal.pipeline,
             "version": proposal.version,
+            "model_version": proposal.model_version,
             "sentences": len(proposal.sentences),
             "created": summary.attributions_created,
             "updated": summary.attributions_updated,
@@ -281,7 +297,9 @@ SENTENCE_COLUMNS = [
     "pipeline_version",
     "confidence",
 ]
-ATTRIBUTION_COLUMNS = ["article_id", "sentence_id", "origin", "proposal", "pipeline", "pipeline_version"]
+ATTRIBUTION_COLUMNS = [
+    "article_id", "sentence_id", "origin", "proposal", "pipeline", "pipeline_version", "model_version"
+]  # fmt: skip
 
 
 def _store_fresh(pairs: list[tuple[Article, prepass.ArticleProposal]], summary: ProcessSummary) -> None:
@@ -312,6 +330,7 @@ def _store_fresh(pairs: list[tuple[Article, prepass.ArticleProposal]], summary: 
                 )
                 sentence_id = sentence_ids[k + j] if j is not None else None
                 snapshot = {**item.as_dict(), "pipeline": proposal.pipeline, "version": proposal.version}
+                snapshot["model_version"] = proposal.model_version
                 attribution_rows.append(
                     (
                         article.pk,
@@ -320,6 +339,7 @@ def _store_fresh(pairs: list[tuple[Article, prepass.ArticleProposal]], summary: 
                         snapshot,
                         proposal.pipeline,
                         proposal.version,
+                        proposal.model_version,
                         *fields.values(),
                     )
                 )
@@ -338,10 +358,11 @@ def _store_fresh(pairs: list[tuple[Article, prepass.ArticleProposal]], summary: 
             Attribution.objects.bulk_update(linked, ["speaker_ref"])
 
         counts, events = [], []
-        groups: dict[tuple[str, str, str], list[int]] = {}
+        groups: dict[tuple[str, str, str, str], list[int]] = {}
         for (article, proposal), first in zip(pairs, first_of, strict=True):
             new_state = ArticleState.PREPASSED if article.state == ArticleState.IMPORTED else article.state
-            groups.setdefault((new_state, proposal.pipeline, proposal.version), []).append(article.pk)
+            key = (new_state, proposal.pipeline, proposal.version, proposal.model_version)
+            groups.setdefault(key, []).append(article.pk)
             values = dict.fromkeys(NUMBER_FIELDS, 0)
             for fields in fields_of[first : first + len(proposal.attributions)]:
                 for name, n in attribution_part({**fields, "review_state": ReviewState.PROPOSED}).items():
@@ -356,21 +377,25 @@ def _store_fresh(pairs: list[tuple[Article, prepass.ArticleProposal]], summary: 
             summary.processed += 1
             summary.sentences += len(proposal.sentences)
             summary.attributions_created += len(proposal.attributions)
-        for (new_state, pipeline, version), ids in groups.items():
+        for (new_state, pipeline, version, model_version), ids in groups.items():
             Article.objects.filter(pk__in=ids).update(
                 state=new_state,
                 pipeline=pipeline,
                 pipeline_version=version,
+                model_version=model_version,
                 processed_at=now,
                 updated_at=now,
             )
+        article_confidence_refresh(article_ids=[article.pk for article, _ in pairs])
         ArticleCounts.objects.bulk_create(
             counts, update_conflicts=True, unique_fields=["article"], update_fields=COUNT_FIELDS
         )
         Event.objects.bulk_create(events)
 
 
-def articles_store_proposals(*, pairs: Sequence[tuple[Article, prepass.ArticleProposal]]) -> ProcessSummary:
+def articles_store_proposals(
+    *, pairs: Sequence[tuple[Article, prepass.ArticleProposal]], skip_reviewed: bool = False
+) -> ProcessSummary:
     """Store a batch of pre-pass results.
 
     Articles with nothing stored yet (the first run, the common case) are written together by
@@ -389,5 +414,12 @@ def articles_store_proposals(*, pairs: Sequence[tuple[Article, prepass.ArticlePr
         except DatabaseError:
             rest = list(pairs)  # nothing of the batch was written: one at a time, so the error names its article
     for article, proposal in rest:
-        summary.add(article_store_proposal(article=article, proposal=proposal))
+        summary.add(article_store_proposal(article=article, proposal=proposal, skip_reviewed=skip_reviewed))
+    # double review (issue 15): start the reviews these articles waited for; the standing rule takes its share of
+    # the new imports among them
+    from .double_review import double_reviews_after_prepass
+
+    double_reviews_after_prepass(
+        article_ids=[a.pk for a, _ in pairs], new_ids=[a.pk for a, _ in pairs if a.state == ArticleState.IMPORTED]
+    )
     return summary

@@ -298,12 +298,14 @@ def article_mark_reviewed(*, article_id: int, user, version: int | None = None) 
         raise ConflictError(f"{left['attributions']} proposals undecided and {left['sentences']} sentences unlabelled.")
     before = {"state": article.state, "version": article.version}
     now = timezone.now()
+    # an editor's layer of a double review (issue 15) stays a layer: marking it reviewed submits it
+    layer = article.state == ArticleState.LAYER
     # Sentence labels left as proposed are confirmed by marking the article reviewed.
     proposed = list(article.sentences.filter(review_state=ReviewState.PROPOSED).values_list("pk", flat=True))
     article.sentences.filter(pk__in=proposed).update(
         review_state=ReviewState.CONFIRMED, reviewed_by=user, reviewed_at=now, version=F("version") + 1
     )
-    article.state = ArticleState.REVIEWED
+    article.state = ArticleState.LAYER if layer else ArticleState.REVIEWED
     article.reviewed_by = user
     article.reviewed_at = now
     article.assignee = None
@@ -321,11 +323,25 @@ def article_mark_reviewed(*, article_id: int, user, version: int | None = None) 
         before=before,
         after={"state": article.state, "version": article.version, "sentences_confirmed": proposed},
     )
+    if layer:
+        from .double_review_close import double_review_layer_submitted
+
+        double_review_layer_submitted(layer_article=article, user=user)
     return article
 
 
-def article_lease_next(*, user) -> Article | None:
-    """Hand this editor the next article no one else holds (their own current lease first)."""
+QUEUE_ORDERS = ("default", "uncertain")
+
+
+def article_lease_next(*, user, order: str = "default") -> Article | None:
+    """Hand this editor the next article no one else holds (their own current lease first).
+
+    ``order="uncertain"``: the articles whose proposals the pre-pass was least sure of first (the lowest
+    ``proposal_confidence``, on its index), where editors' decisions teach the next model most; articles
+    without proposals after them. The default order: articles in review first, then the oldest pre-passed.
+    """
+    if order not in QUEUE_ORDERS:
+        raise ValueError(f"unknown queue order {order!r}; expected one of {', '.join(QUEUE_ORDERS)}")
     now = timezone.now()
     expires = now + timedelta(minutes=settings.REVIEW_LEASE_MINUTES)
     with transaction.atomic():
@@ -339,7 +355,11 @@ def article_lease_next(*, user) -> Article | None:
         if mine:
             Article.objects.filter(pk=mine.pk).update(lease_expires_at=expires)
             return mine
-        candidates = Article.objects.reviewable().unleased(now).order_by("state", "processed_at", "pk")
+        candidates = Article.objects.reviewable().unleased(now)
+        if order == "uncertain":
+            candidates = candidates.order_by("state", F("proposal_confidence").asc(nulls_last=True), "pk")
+        else:
+            candidates = candidates.order_by("state", "processed_at", "pk")
         if connection.vendor == "postgresql":
             candidates = candidates.select_for_update(skip_locked=True, of=("self",))
         article = candidates.first()

@@ -251,6 +251,19 @@ def _as_in_file(item: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+# the states a record may restore: a double review (issue 15) does not travel in a file, so an article exported while
+# in double review comes back pre-passed (its proposals untouched), and an editor's layer is never an article
+RESTORABLE_STATES = tuple(s for s in ArticleState.values if s not in (ArticleState.DOUBLE, ArticleState.LAYER))
+
+
+def _restorable_state(state: Any) -> str:
+    if state == ArticleState.DOUBLE:
+        return ArticleState.PREPASSED
+    if not isinstance(state, str) or state not in RESTORABLE_STATES:
+        raise RecordError("state", f"{clip(state)} is not one of {', '.join(RESTORABLE_STATES)}")
+    return state
+
+
 def article_restore_annotations(
     *,
     article: Article,
@@ -272,9 +285,7 @@ def article_restore_annotations(
         body=article.body, sentences=list(sentences), attributions=list(attributions)
     )
     article_fields = dict(article_fields or {})
-    state = article_fields.get("state") or ArticleState.REVIEWED
-    if not isinstance(state, str) or state not in ArticleState.values:
-        raise RecordError("state", f"{clip(state)} is not one of {', '.join(ArticleState.values)}")
+    state = _restorable_state(article_fields.get("state") or ArticleState.REVIEWED)
     in_file: dict[str, dict] = {}
     for s in checked_sentences:
         if _decided(s):
@@ -401,9 +412,7 @@ def article_import_annotated(
     )
     try:
         check_annotations(body=body, sentences=record.get("sentences"), attributions=record.get("attributions"))
-        state = record.get("state") or ArticleState.REVIEWED
-        if not isinstance(state, str) or state not in ArticleState.values:
-            raise RecordError("state", f"{clip(state)} is not one of {', '.join(ArticleState.values)}")
+        _restorable_state(record.get("state") or ArticleState.REVIEWED)
         with transaction.atomic():
             article = article_create(parsed=exact, outlet=outlet, user=user, batch=batch)
             if article is None:

@@ -38,6 +38,12 @@ class ExportForm(forms.Form):
     source_types = forms.MultipleChoiceField(
         choices=SourceType.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
+    layers = forms.BooleanField(
+        required=False,
+        label="Also each editor's own review",
+        help_text="double-reviewed articles: each editor's layer beside the adjudicated result (JSONL: a layers list "
+        "with an annotator each; Label Studio: one annotation per editor)",
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -65,6 +71,7 @@ class ExportForm(forms.Form):
             review=data["review"],
             annotators=list(data["annotators"]),
             source_types=list(data["source_types"]),
+            layers=bool(data.get("layers")),
         )
 
 

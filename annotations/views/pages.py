@@ -26,16 +26,19 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect, push_url
 
 from annotations import services
-from annotations.forms import ArticleAssignForm, ArticleFilterForm, ImportForm, staff_users
+from annotations.forms import ArticleAssignForm, ArticleFilterForm, ImportForm, QueueOrderForm, staff_users
 from annotations.importing import count_records
 from annotations.models import Article, ArticleState, Attribution, Event, Outlet, ReviewState
 from annotations.permissions import editor_required, standards_required
 from annotations.roles import is_standards
 from annotations.services.imports import import_batch_queue, problem_dicts
 from annotations.views.common import HtmxHttpRequest, vary_on_htmx, wants_fragment
+from annotations.views.double_review_rules import require_layer_visible
 
 ARTICLES_PER_PAGE = 50
 EVENTS_PER_PAGE = 50
+# the states the lists show: an editor's layer of a double review (issue 15) is reached from the review, not listed
+LISTED_STATES = [state for state in ArticleState if state != ArticleState.LAYER]
 IMPORT_BATCHES_KEPT = 20
 
 
@@ -76,9 +79,9 @@ def _state_counts(queryset: QuerySet[Article]) -> dict[str, Any]:
             filter=Q(state__in=[ArticleState.PREPASSED, ArticleState.IN_REVIEW])
             & (Q(assignee__isnull=True) | Q(lease_expires_at__lt=now)),
         ),
-        **{state.value: Count("pk", filter=Q(state=state.value)) for state in ArticleState},
+        **{state.value: Count("pk", filter=Q(state=state.value)) for state in LISTED_STATES},
     )
-    counts["by_state"] = [(state.value, state.label, counts[state.value]) for state in ArticleState]
+    counts["by_state"] = [(state.value, state.label, counts[state.value]) for state in LISTED_STATES]
     counts["present"] = [row for row in counts["by_state"] if row[2]]
     return counts
 
@@ -89,21 +92,33 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
     queue = _open_counts(
         Article.objects.filter(assignee=request.user).exclude(state=ArticleState.REVIEWED).select_related("outlet")
     ).order_by("lease_expires_at", "pk")
-    context = {"queue": queue, "now": timezone.now()}
+    context = {"queue": queue, "now": timezone.now(), "order_form": _order_form(request)}
     if wants_fragment(request):  # the queue refreshes itself now and then: others take and finish articles
         return vary_on_htmx(TemplateResponse(request, "home.html#queue", context))
-    context["counts"] = _state_counts(Article.objects.all())
+    context["counts"] = _state_counts(Article.objects.exclude(state=ArticleState.LAYER))
     return vary_on_htmx(TemplateResponse(request, "home.html", context))
+
+
+QUEUE_ORDER_KEY = "queue_order"  # the editor's choice of order for "Next article", kept in the session
+
+
+def _order_form(request: HtmxHttpRequest) -> QueueOrderForm:
+    return QueueOrderForm(initial={"order": request.session.get(QUEUE_ORDER_KEY, QueueOrderForm.DEFAULT)})
 
 
 @require_POST
 @editor_required
 def next_article(request: HtmxHttpRequest) -> HttpResponse:
-    article = services.article_lease_next(user=request.user)
+    form = QueueOrderForm(request.POST)
+    order = request.session.get(QUEUE_ORDER_KEY, QueueOrderForm.DEFAULT)
+    if form.is_valid() and form.cleaned_data["order"]:
+        order = request.session[QUEUE_ORDER_KEY] = form.cleaned_data["order"]
+    article = services.article_lease_next(user=request.user, order=order)
     if article is None:
         message = "Nothing left to review: every pre-passed article is reviewed or held by another editor."
         if request.htmx:
-            return vary_on_htmx(TemplateResponse(request, "home.html#next", {"nothing_left": message}))
+            context = {"nothing_left": message, "order_form": _order_form(request)}
+            return vary_on_htmx(TemplateResponse(request, "home.html#next", context))
         messages.info(request, message)
         return redirect("home")
     url = reverse("review", args=[article.pk])
@@ -114,7 +129,7 @@ def next_article(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def _filtered_articles(filters: dict) -> QuerySet[Article]:
-    queryset = Article.objects.all()
+    queryset = Article.objects.exclude(state=ArticleState.LAYER)  # an editor's layer of a double review is no article
     if "outlet" in filters:
         queryset = queryset.filter(outlet=filters["outlet"])
     if "state" in filters:
@@ -457,6 +472,7 @@ def article_history(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     article = get_object_or_404(
         Article.objects.select_related("outlet").only("pk", "title", "body", "outlet__name", "state"), pk=pk
     )
+    require_layer_visible(request.user, article)  # an editor's layer of a double review: theirs alone while open
     paginator = Paginator(Event.objects.for_article(article.pk), EVENTS_PER_PAGE)
     page: Page = paginator.get_page(request.GET.get("page"))
     events = list(page.object_list)

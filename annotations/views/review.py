@@ -28,6 +28,7 @@ from annotations.forms import AttributionAddForm, AttributionCorrectForm, Versio
 from annotations.models import Article, Attribution, ReviewState
 from annotations.permissions import editor_required
 from annotations.views.common import HtmxHttpRequest
+from annotations.views.double_review_rules import require_layer_visible
 from annotations.views.review_article import mark_reviewed, sentence_label, undo
 from annotations.views.review_context import (
     base_context,
@@ -55,6 +56,7 @@ TOKEN = re.compile(r"\w+|[^\w\s]")
 @editor_required
 def review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     article = get_object_or_404(Article.objects.select_related("outlet", "assignee", "reviewed_by"), pk=pk)
+    require_layer_visible(request.user, article)  # an editor's layer of a double review: theirs alone while open
     try:
         edit_id = int(request.GET.get("edit", ""))
     except ValueError:
@@ -73,6 +75,7 @@ def attribution_card(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """One card, read-only or with its correction form open (``?edit=1``)."""
     attribution = get_object_or_404(Attribution.objects.select_related("article", "reviewed_by"), pk=pk)
     article = attribution.article
+    require_layer_visible(request.user, article)
     editing = request.GET.get("edit") == "1" and can_act(request.user, article)
     if not request.htmx:
         return redirect_to(article, f"attribution-{pk}", f"edit={pk}" if editing else "")

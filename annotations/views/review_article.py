@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from annotations import services
 from annotations.forms import SentenceLabelForm, VersionForm
-from annotations.models import Article, Attribution, Sentence
+from annotations.models import Article, ArticleState, Attribution, Sentence
 from annotations.permissions import editor_required
 from annotations.views.common import HtmxHttpRequest
 from annotations.views.review_context import (
@@ -127,6 +127,8 @@ def mark_reviewed(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if not request.htmx:
         if notice:
             messages.error(request, notice)
+        elif article.state == ArticleState.LAYER:
+            messages.success(request, "Your review is submitted.")
         else:
             messages.success(request, "Article marked reviewed.")
         return redirect_to(article, "progress")
@@ -138,7 +140,8 @@ def mark_reviewed(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     # Reviewed: the whole review region again, so cards and the add panel lose the actions this role
     # no longer has on a reviewed article (standards editors keep theirs).
     article = Article.objects.select_related("outlet", "assignee", "reviewed_by").get(pk=article.pk)
-    response = render(request, f"{TEMPLATE}#review", page_context(request, article, notice="Article marked reviewed."))
+    notice = "Your review is submitted." if article.state == ArticleState.LAYER else "Article marked reviewed."
+    response = render(request, f"{TEMPLATE}#review", page_context(request, article, notice=notice))
     response["HX-Retarget"] = "#review"
     response["HX-Reswap"] = "outerHTML"
     response["HX-Trigger"] = json.dumps({"article-reviewed": {"id": article.pk, "state": article.state}})

@@ -148,6 +148,10 @@ def page_context(request: HttpRequest, article: Article, **extra: Any) -> dict[s
     context["sentence_rows"] = macros.sentences([rows.sentence(s) for s in sentences], can, csrf_token)
     context["card_rows"] = macros.cards(cards, can, csrf_token, context["review_url"])
     context["attribution_options"] = macros.options(cards)
+    if article.state in (ArticleState.DOUBLE, ArticleState.LAYER):  # issue 15: which double review this is
+        from annotations.views.double_review_rules import double_review_context
+
+        context.update(double_review_context(request, article))
     context.update(extra)
     return context
 

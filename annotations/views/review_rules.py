@@ -17,7 +17,11 @@ from annotations.roles import is_standards
 
 def can_act(user, article: Article) -> bool:
     """Editors act on reviewable articles no other editor holds under a lease; standards editors act on
-    any reviewable or reviewed article (they can also reassign it)."""
+    any reviewable or reviewed article (they can also reassign it). An editor's layer of a double review (issue 15)
+    is theirs alone, until they submit it (marking it reviewed hands it back); an article in double review is
+    changed by its adjudication only."""
+    if article.state == ArticleState.LAYER:
+        return article.assignee_id is not None and article.assignee_id == getattr(user, "pk", None)
     if article.state in (ArticleState.PREPASSED, ArticleState.IN_REVIEW):
         return not article.held_by_other(user) or is_standards(user)
     return article.state == ArticleState.REVIEWED and is_standards(user)
@@ -25,6 +29,8 @@ def can_act(user, article: Article) -> bool:
 
 def require_act(user, article: Article) -> None:
     if not can_act(user, article):
+        if article.state in (ArticleState.LAYER, ArticleState.DOUBLE):
+            raise PermissionDenied("This article is in double review: only its editors' own layers can be changed.")
         if article.held_by_other(user):
             until = timezone.localtime(article.lease_expires_at).strftime("%H:%M")
             raise PermissionDenied(

@@ -30,7 +30,11 @@ class Command(BaseCommand):
         parser.add_argument("--mcae", help="MCAE-format folder (gold.jsonl of typed sourced statements)")
         parser.add_argument("--predictions-out", help="write one JSON line of predictions per article")
         parser.add_argument("--limit", type=int, default=None, help="only the first N articles")
-        parser.add_argument("--model", default=None, help="spaCy pipeline name or folder (default: settings)")
+        parser.add_argument(
+            "--model",
+            default=None,
+            help="spaCy pipeline name or folder (default: the promoted model version, else PREPASS_MODEL_DIR)",
+        )
         parser.add_argument("--rules-only", action="store_true", help="use SPACY_MODEL without the trained tagger")
         parser.add_argument("--outlet", action="append", default=[], help="extra outlet name (repeatable)")
         parser.add_argument("--speed", type=int, default=0, help="also measure words/s on N articles")

@@ -47,6 +47,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--annotator", action="append", default=[], help="reviewer's username (repeatable)")
         parser.add_argument("--source-type", action="append", default=[], choices=SourceType.values)
+        parser.add_argument(
+            "--layers",
+            action="store_true",
+            help="also each editor's own review of double-reviewed articles (jsonl: a layers list with an annotator "
+            "each; labelstudio: one annotation per editor); other formats carry the adjudicated result only",
+        )
 
     def handle(self, *args, format: str, out: str, **options) -> None:
         filters = ExportFilters(
@@ -56,6 +62,7 @@ class Command(BaseCommand):
             review=options["review"],
             annotators=options["annotator"],
             source_types=options["source_type"],
+            layers=options["layers"],
         )
         total = articles_queryset(filters).count()
         progress = Progress(self.stderr, total, f"exporting {format}")
