@@ -17,6 +17,7 @@ from annotations.forms import staff_users
 from annotations.models import Article, DoubleReview, Outlet, SentenceLabel
 from annotations.models_review_layers import CLOSED_STAGES
 from annotations.services.double_review import MARKABLE_STATES, random_share
+from annotations.stats import DateRangeForm
 
 MAX_IDS = 1000
 
@@ -152,13 +153,12 @@ class ChoiceForm(forms.Form):
         return {"choice": data["choice"], "layer_id": data.get("layer"), "label": data.get("label") or ""}
 
 
-class AgreementScopeForm(forms.Form):
+class AgreementScopeForm(DateRangeForm):
     batch = forms.ChoiceField(required=False, label="Batch")
     outlet = forms.ModelChoiceField(
         queryset=Outlet.objects.order_by("name"), required=False, empty_label="All outlets", to_field_name="slug"
     )
-    date_from = forms.DateField(required=False, label="Published from", widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(required=False, label="to", widget=forms.DateInput(attrs={"type": "date"}))
+    field_order = ["batch", "outlet", "date_from", "date_to"]
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -169,16 +169,6 @@ class AgreementScopeForm(forms.Form):
             .distinct()
         )
         self.fields["batch"].choices = [("", "All batches"), *((b, b) for b in batches)]
-
-    def add_prefix(self, field_name: str) -> str:
-        return {"date_from": "from", "date_to": "to"}.get(field_name, field_name)
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and start > end:
-            raise forms.ValidationError("The start date is after the end date.")
-        return data
 
     def scope(self) -> AgreementScope:
         if not self.is_bound or not self.is_valid():

@@ -214,12 +214,11 @@ class Scope:
         }
 
 
-class ScopeForm(forms.Form):
-    """The filter every scorecard page takes from its query string."""
+class DateRangeForm(forms.Form):
+    """A publication date range, ``from`` and ``to`` in the query string; the start may not be after the end."""
 
     date_from = forms.DateField(required=False, label="Published from", widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(required=False, label="to", widget=forms.DateInput(attrs={"type": "date"}))
-    unreviewed = forms.BooleanField(required=False, label="Include unreviewed proposals")
 
     def add_prefix(self, field_name: str) -> str:
         return {"date_from": "from", "date_to": "to"}.get(field_name, field_name)
@@ -230,6 +229,12 @@ class ScopeForm(forms.Form):
         if start and end and start > end:
             raise forms.ValidationError("The start date is after the end date.")
         return data
+
+
+class ScopeForm(DateRangeForm):
+    """The filter every scorecard page takes from its query string."""
+
+    unreviewed = forms.BooleanField(required=False, label="Include unreviewed proposals")
 
     def scope(self) -> Scope:
         if not self.is_bound or not self.is_valid():

@@ -31,24 +31,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import percentile, print_json, print_table, setup_django  # noqa: E402
+from bench.common import FILLER, SOURCES, percentile, print_json, print_table, setup_django  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/sourcing_desk_bench_agreement"
 OUTLETS = ("Bench Harbour Gazette", "Bench Evening Wire", "Bench Valley Signal", "Bench Metro Post")
 EDITORS = ("bench-anna", "bench-ben", "bench-cleo")
-FILLER = (
-    "council budget harbour ferry minister officials report inquiry schools hospital contract police river "
-    "bridge election voters tax housing water energy court ruling union strike plan funding road port the of "
-    "and to in that would next year under new rules for"
-).split()
-SOURCES = (
-    ("named_person", "Finance Minister Anna Berg"),
-    ("anonymous", "A senior official"),
-    ("named_organization", "The port authority"),
-    ("document", "A council report"),
-    ("media", "The Harbour Gazette"),
-    ("unspecified", "Critics"),
-)
 TYPES = [t for t, _ in SOURCES]
 LABELS = ("sourced", "unsourced_claim", "no_claim", "boilerplate")
 

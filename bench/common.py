@@ -10,6 +10,20 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# the words and sources of the review and agreement benches' generated articles (one of each source type)
+FILLER = (
+    "council budget harbour ferry minister officials report inquiry schools hospital contract police river "
+    "bridge election voters tax housing water energy court ruling union strike plan funding road port the of "
+    "and to in that would next year under new rules for"
+).split()
+SOURCES = (
+    ("named_person", "Finance Minister Anna Berg"),
+    ("anonymous", "A senior official"),
+    ("named_organization", "The port authority"),
+    ("document", "A council report"),
+    ("media", "The Harbour Gazette"),
+    ("unspecified", "Critics"),
+)
 
 
 def setup_django(database_url: str, *, fresh: bool = False) -> None:

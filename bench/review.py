@@ -35,19 +35,8 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/sourcing_desk_bench_review"
 WORDS = 5000
 PROPOSALS = 200
 ASSETS = ("css/app.css", "vendor/htmx.min.js", "js/app.js", "js/review.js")
-FILLER = (
-    "council budget harbour ferry minister officials report inquiry schools hospital contract police river "
-    "bridge election voters tax housing water energy court ruling union strike plan funding road port the of "
-    "and to in that would next year under new rules for"
-).split()
-SOURCES = (
-    ("named_person", "Finance Minister Anna Berg"),
-    ("anonymous", "A senior official"),
-    ("named_organization", "The port authority"),
-    ("document", "A council report"),
-    ("media", "The Harbour Gazette"),
-    ("unspecified", "Critics"),
-)
+sys.path.insert(0, str(ROOT))
+from bench.common import FILLER, SOURCES  # noqa: E402
 
 
 def setup_django(database_url: str) -> None:
