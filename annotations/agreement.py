@@ -20,29 +20,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 
+from annotations.models import DECIDED_FIELDS
 from annotations.prepass.evaluate import ROLES as SPAN_ROLES
 from annotations.prepass.evaluate import Counts, Scorer, _attr_match
 
 ROLES = (*SPAN_ROLES, "attribution")
 MODES = ("exact", "overlap")
 # the fields an attribution is compared on (what an editor can change, bar the speaker reference)
-COMPARED_FIELDS = (
-    "source_type",
-    "source_start",
-    "source_end",
-    "cue_start",
-    "cue_end",
-    "content_start",
-    "content_end",
-    "quote_kind",
-    "via",
-    "anon_descriptor",
-    "anon_seniority",
-    "anon_number",
-    "anon_justification_start",
-    "anon_justification_end",
-    "anon_specificity",
-)
+COMPARED_FIELDS = DECIDED_FIELDS
 ANONYMITY_FIELDS = ("anon_descriptor", "anon_seniority", "anon_number", "anon_specificity", "anon_justified")
 KAPPA_FIELDS: tuple[tuple[str, str], ...] = (
     ("source_type", "Source type"),

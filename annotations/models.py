@@ -307,6 +307,27 @@ class AttributionQuerySet(models.QuerySet["Attribution"]):
         return self.select_related("reviewed_by").in_reading_order()
 
 
+# what an editor decides of an attribution (spans, type, quote kind, via, anonymity), bar its speaker reference:
+# what corrections, the demo gold, double review's comparison and adjudication read and write
+DECIDED_FIELDS = (
+    "source_type",
+    "source_start",
+    "source_end",
+    "cue_start",
+    "cue_end",
+    "content_start",
+    "content_end",
+    "quote_kind",
+    "via",
+    "anon_descriptor",
+    "anon_seniority",
+    "anon_number",
+    "anon_justification_start",
+    "anon_justification_end",
+    "anon_specificity",
+)
+
+
 class Attribution(models.Model):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="attributions")
     sentence = models.ForeignKey(

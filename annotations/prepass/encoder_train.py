@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import shutil
 import time
 from pathlib import Path
@@ -145,7 +144,7 @@ def fit(
     from thinc.api import Adam
 
     from . import components, encoder  # noqa: F401  (registers factories and architectures)
-    from .train import BASE_EXCLUDE, _score, check_examples, examples_of, load_annotator, seed_all
+    from .train import BASE_EXCLUDE, check_examples, examples_of, load_annotator, seed_all, train_epochs
 
     seed_all(seed)
     t0 = time.time()
@@ -172,29 +171,21 @@ def fit(
     train_examples = check_examples(ner, data["train"], report)
     dev_examples = check_examples(ner, data["dev"], report)
     optimizer = Adam(learn_rate=learn_rate, L2=0.01, grad_clip=1.0, use_averages=True)
-    best, best_epoch, history = -1.0, -1, []
     tmp_best = Path(out_dir).with_name(Path(out_dir).name + ".best-tmp")
     tmp_best.parent.mkdir(parents=True, exist_ok=True)
-    t_train = time.time()
-    for epoch in range(epochs):
-        random.shuffle(train_examples)
-        losses: dict = {}
-        for i in range(0, len(train_examples), batch_docs):
-            ner.update(train_examples[i : i + batch_docs], drop=dropout, sgd=optimizer, losses=losses)
-        with ner.model.use_params(optimizer.averages):
-            f1 = _score(ner, dev_examples) if dev_examples else 0.0
-            if f1 > best or not dev_examples:
-                best, best_epoch = f1, epoch
-                ner.to_disk(tmp_best)
-        elapsed = (time.time() - t0) / 60
-        history.append(
-            {"epoch": epoch, "loss": round(float(losses.get("attr_ner", 0.0)), 1), "dev_ent_f1": round(f1, 4)}
-        )
-        report(f"epoch {epoch}: loss {losses.get('attr_ner', 0.0):.0f} dev entity F1 {f1:.4f} ({elapsed:.1f} min)")
-        per_epoch = (time.time() - t_train) / 60 / (epoch + 1)
-        if elapsed + per_epoch > max_minutes:
-            report("time budget reached")
-            break
+    best, best_epoch, history, _seen, _seconds = train_epochs(
+        ner,
+        train_examples,
+        dev_examples,
+        optimizer,
+        epochs=epochs,
+        batch_docs=batch_docs,
+        dropout=dropout,
+        max_minutes=max_minutes,
+        started=t0,
+        best_dir=tmp_best,
+        report=report,
+    )
     ner.from_disk(tmp_best)
 
     full = spacy.load(base_model, exclude=BASE_EXCLUDE)

@@ -329,33 +329,22 @@ def fit(
         best, best_epoch = _score(ner, dev_examples), -1
         ner.to_disk(tmp_best)
         report(f"starting point: dev entity F1 {best:.4f}")
-    t_train = time.time()
-    total = epochs * len(train_examples)
-    seen = 0
-    for epoch in range(epochs):
-        random.shuffle(train_examples)
-        losses: dict = {}
-        for i in range(0, len(train_examples), batch_docs):
-            batch = train_examples[i : i + batch_docs]
-            ner.update(batch, drop=dropout, sgd=optimizer, losses=losses)
-            seen += len(batch)
-            if on_progress is not None:
-                on_progress(seen, total)
-        with ner.model.use_params(optimizer.averages):
-            f1 = _score(ner, dev_examples) if dev_examples else 0.0
-            if f1 > best or not dev_examples:
-                best, best_epoch = f1, epoch
-                ner.to_disk(tmp_best)
-        elapsed = (time.time() - t0) / 60
-        history.append(
-            {"epoch": epoch, "loss": round(float(losses.get("attr_ner", 0.0)), 1), "dev_ent_f1": round(float(f1), 4)}
-        )
-        report(f"epoch {epoch}: loss {losses.get('attr_ner', 0.0):.0f} dev entity F1 {f1:.4f} ({elapsed:.1f} min)")
-        per_epoch = (time.time() - t_train) / 60 / (epoch + 1)
-        if elapsed + per_epoch > max_minutes:
-            report("time budget reached")
-            break
-    train_seconds = time.time() - t_train
+    best, best_epoch, history, seen, train_seconds = train_epochs(
+        ner,
+        train_examples,
+        dev_examples,
+        optimizer,
+        epochs=epochs,
+        batch_docs=batch_docs,
+        dropout=dropout,
+        max_minutes=max_minutes,
+        started=t0,
+        best_dir=tmp_best,
+        report=report,
+        on_progress=on_progress,
+        best=best,
+        best_epoch=best_epoch,
+    )
     ner.from_disk(tmp_best)
 
     full = spacy.load(base_model, exclude=BASE_EXCLUDE)
@@ -386,3 +375,53 @@ def fit(
         "dev_docs": len(dev_examples),
         "warm_start": init_dir is not None,
     }
+
+
+def train_epochs(
+    ner,
+    train_examples: list,
+    dev_examples: list,
+    optimizer,
+    *,
+    epochs: int,
+    batch_docs: int,
+    dropout: float,
+    max_minutes: float,
+    started: float,
+    best_dir: Path,
+    report,
+    on_progress=None,
+    best: float = -1.0,
+    best_epoch: int = -1,
+) -> tuple[float, int, list[dict], int, float]:
+    """The epochs of a tagger run: shuffle, update, score dev with the averaged weights, keep the best epoch in
+    ``best_dir`` (the starting point competes when ``best`` says how it scored); stops before an epoch that would
+    end past ``max_minutes`` from ``started``. Returns (best F1, best epoch, history, doc updates, seconds)."""
+    history: list[dict] = []
+    t_train = time.time()
+    total = epochs * len(train_examples)
+    seen = 0
+    for epoch in range(epochs):
+        random.shuffle(train_examples)
+        losses: dict = {}
+        for i in range(0, len(train_examples), batch_docs):
+            batch = train_examples[i : i + batch_docs]
+            ner.update(batch, drop=dropout, sgd=optimizer, losses=losses)
+            seen += len(batch)
+            if on_progress is not None:
+                on_progress(seen, total)
+        with ner.model.use_params(optimizer.averages):
+            f1 = _score(ner, dev_examples) if dev_examples else 0.0
+            if f1 > best or not dev_examples:
+                best, best_epoch = f1, epoch
+                ner.to_disk(best_dir)
+        elapsed = (time.time() - started) / 60
+        history.append(
+            {"epoch": epoch, "loss": round(float(losses.get("attr_ner", 0.0)), 1), "dev_ent_f1": round(float(f1), 4)}
+        )
+        report(f"epoch {epoch}: loss {losses.get('attr_ner', 0.0):.0f} dev entity F1 {f1:.4f} ({elapsed:.1f} min)")
+        per_epoch = (time.time() - t_train) / 60 / (epoch + 1)
+        if elapsed + per_epoch > max_minutes:
+            report("time budget reached")
+            break
+    return best, best_epoch, history, seen, time.time() - t_train

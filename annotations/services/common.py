@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.utils import timezone
 
-from annotations.models import Article, Attribution, Event, Sentence
+from annotations.models import DECIDED_FIELDS, Article, Attribution, Event, Sentence
 
 # field types whose Python value is what the database takes (COPY adapts it); ForeignKey ids are integers
 PLAIN_FIELDS = (
@@ -21,21 +21,7 @@ PLAIN_FIELDS = (
 )
 
 ATTRIBUTION_FIELDS = (
-    "source_type",
-    "source_start",
-    "source_end",
-    "cue_start",
-    "cue_end",
-    "content_start",
-    "content_end",
-    "quote_kind",
-    "via",
-    "anon_descriptor",
-    "anon_seniority",
-    "anon_number",
-    "anon_justification_start",
-    "anon_justification_end",
-    "anon_specificity",
+    *DECIDED_FIELDS,
     "speaker_ref_id",
     "sentence_id",
     "review_state",

@@ -18,10 +18,10 @@ from django.contrib.auth.models import Group, User
 from django.db import transaction
 
 from annotations.demo_gold import Gold, gold_path, read_gold, sentence_labels
-from annotations.models import Article, ArticleState, Attribution, ReviewState
+from annotations.models import DECIDED_FIELDS, Article, ArticleState, Attribution, ReviewState
 from annotations.roles import EDITOR
 
-from .common import EDITABLE_ATTRIBUTION_FIELDS, ConflictError
+from .common import ConflictError
 from .review import (
     article_mark_reviewed,
     attribution_add,
@@ -33,7 +33,7 @@ from .review import (
 
 DEMO_EDITOR = "demo_editor"
 # the fields a gold attribution sets: every editable field (speaker_ref_id from the gold's ``speaker_ref``)
-GOLD_FIELDS = tuple(name for name in EDITABLE_ATTRIBUTION_FIELDS if name != "speaker_ref_id")
+GOLD_FIELDS = DECIDED_FIELDS
 
 
 @dataclass
