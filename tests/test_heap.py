@@ -19,8 +19,10 @@ def unfrozen():
 def test_freeze_startup_heap_moves_live_objects_out_of_collection(unfrozen):
     assert gc.get_freeze_count() == 0
     frozen = freeze_startup_heap()
-    assert frozen == gc.get_freeze_count()
     assert frozen > 10_000  # Django and the project's modules, at least
+    # Frozen objects still die by reference counting (the test's own frames do), so the count may
+    # only have fallen since, by a handful; nothing joins the permanent generation without freeze().
+    assert frozen - 100 <= gc.get_freeze_count() <= frozen
 
 
 @pytest.mark.parametrize("module", ["newsroom.wsgi", "newsroom.asgi"])
