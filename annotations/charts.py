@@ -18,7 +18,7 @@ from types import SimpleNamespace
 
 from django.template import engines
 
-from annotations.stats import Proportion, _pct
+from annotations.proportions import Proportion, pct
 
 _ids = itertools.count(1)
 MARKERS = ("circle", "square", "triangle", "diamond", "down", "star")
@@ -29,11 +29,6 @@ TEMPLATE = "charts.svg"  # Jinja2: templates/jinja2/
 def _macros():
     """The macros of ``jinja2/charts.svg`` (compiled once by the engine, looked up per call: cheap)."""
     return engines["jinja2"].env.get_template(TEMPLATE).module
-
-
-def pct(value: float | None) -> str:
-    """'34%', '2.5%' under 10%, or 'no data': the same as the tables."""
-    return _pct(value)
 
 
 def describe(p: Proportion) -> str:

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from annotations import services, stats
+from annotations import proportions, services, stats, stats_outlet
 from annotations.models import Article, ArticleState, ReviewState, Sentence, SentenceLabel, SourceType
 from tests.factories import DEFAULT_BODY, make_article, make_attribution, make_outlet
 
@@ -101,23 +101,23 @@ def by_name(figures):
 
 
 def p(n, d):
-    return stats.Proportion(n, d)
+    return proportions.Proportion(n, d)
 
 
 # --- the Wilson interval ---------------------------------------------------------------------------
 
 
 def test_wilson_interval_hand_computed():
-    low, high = stats.wilson_interval(3, 10)
+    low, high = proportions.wilson_interval(3, 10)
     assert round(low, 4) == 0.1078
     assert round(high, 4) == 0.6032
-    low, high = stats.wilson_interval(0, 10)
+    low, high = proportions.wilson_interval(0, 10)
     assert low == 0 and round(high, 4) == 0.2775
-    low, high = stats.wilson_interval(10, 10)
+    low, high = proportions.wilson_interval(10, 10)
     assert round(low, 4) == 0.7225 and high == 1
-    low, high = stats.wilson_interval(1, 2)
+    low, high = proportions.wilson_interval(1, 2)
     assert round(low, 4) == 0.0945 and round(high, 4) == 0.9055
-    assert stats.wilson_interval(0, 0) is None
+    assert proportions.wilson_interval(0, 0) is None
 
 
 def test_proportion_without_denominator_is_no_data_not_zero():
@@ -150,7 +150,7 @@ def test_reviewed_only_figures_by_hand(corpus, django_assert_max_num_queries):
     assert alpha.bare == p(1, 2)
     assert alpha.via == p(1, 6)
     assert alpha.unsourced == p(2, 5)  # a1: 3 claims, 1 unsourced; a2: 2 claims, 1 unsourced
-    assert alpha.named_per_article == stats.Rate(3, 2)
+    assert alpha.named_per_article == proportions.Rate(3, 2)
     assert alpha.named_per_article.value == 1.5
     # intervals come with every share
     assert round(alpha.anonymous.low, 4) == 0.0968 and round(alpha.anonymous.high, 4) == 0.7000
@@ -183,7 +183,7 @@ def test_unreviewed_switch_adds_proposals_and_articles_in_review(corpus):
     assert alpha.bare == p(2, 3)
     assert alpha.via == p(1, 8)
     assert alpha.unsourced == p(4, 7)
-    assert alpha.named_per_article == stats.Rate(4, 3)
+    assert alpha.named_per_article == proportions.Rate(4, 3)
     gamma = figures["Gamma"]
     assert gamma.articles == 1 and gamma.anonymous == p(1, 1) and gamma.justified == p(1, 1)
 
@@ -197,7 +197,7 @@ def test_date_range(corpus):
     assert alpha.articles_with_anonymous == p(0, 1)
     assert alpha.justified.value is None  # no anonymous attribution: no data, not 0%
     assert alpha.unsourced == p(1, 2)
-    assert alpha.named_per_article == stats.Rate(2, 1)
+    assert alpha.named_per_article == proportions.Rate(2, 1)
     assert not figures["Beta"].has_data
 
     scope = stats.Scope(date_from=dt.date(2025, 1, 1), date_to=dt.date(2025, 1, 31))
@@ -242,14 +242,14 @@ def test_top_descriptors_cut_at_ten(db):
 
 def test_monthly_trends(corpus, django_assert_num_queries):
     with django_assert_num_queries(1):
-        months = stats.monthly_trends(stats.Scope(), corpus["alpha"])
+        months = stats_outlet.monthly_trends(stats.Scope(), corpus["alpha"])
     assert [m.month for m in months] == [dt.date(2025, 1, 1), dt.date(2025, 2, 1)]
     jan, feb = months
     assert jan.anonymous == p(2, 3) and jan.articles_with_anonymous == p(1, 1)
     assert jan.justified == p(1, 2) and jan.unsourced == p(1, 3)
     assert feb.anonymous == p(0, 3) and feb.articles_with_anonymous == p(0, 1)
     assert feb.justified.value is None and feb.unsourced == p(1, 2)
-    wide = stats.monthly_trends(stats.Scope(include_unreviewed=True), corpus["alpha"])
+    wide = stats_outlet.monthly_trends(stats.Scope(include_unreviewed=True), corpus["alpha"])
     assert wide[1].anonymous == p(1, 5) and wide[1].articles_with_anonymous == p(1, 2)
     assert wide[1].unsourced == p(3, 4)
 
@@ -260,15 +260,15 @@ def test_months_without_data_are_gaps(db):
         article = make_article(outlet=outlet, state=ArticleState.REVIEWED, published=dt.date(2025, month, 3))
         anonymous(article)
     count_all()
-    months = stats.monthly_trends(stats.Scope(), outlet)
+    months = stats_outlet.monthly_trends(stats.Scope(), outlet)
     assert [m.month.month for m in months] == [1, 2, 3, 4]
     assert months[1].anonymous.value is None and months[3].anonymous == p(1, 1)
-    assert stats.monthly_trends(stats.Scope(), make_outlet("Nothing")) == []
+    assert stats_outlet.monthly_trends(stats.Scope(), make_outlet("Nothing")) == []
 
 
 def test_anonymous_share_by_month_for_comparison(corpus, django_assert_num_queries):
     with django_assert_num_queries(1):
-        rows = stats.anonymous_share_by_month(stats.Scope(), [corpus["alpha"].pk, corpus["beta"].pk])
+        rows = stats_outlet.anonymous_share_by_month(stats.Scope(), [corpus["alpha"].pk, corpus["beta"].pk])
     assert rows[corpus["alpha"].pk] == {dt.date(2025, 1, 1): p(2, 3), dt.date(2025, 2, 1): p(0, 3)}
     assert rows[corpus["beta"].pk] == {dt.date(2025, 1, 1): p(3, 10)}
 
@@ -284,26 +284,26 @@ def test_leaning_articles(corpus, django_assert_num_queries):
     named(heavy)
     count_all()
     with django_assert_num_queries(1):
-        leaning = stats.leaning_articles(stats.Scope(), outlet)
+        leaning = stats_outlet.leaning_articles(stats.Scope(), outlet)
     assert [a.title for a in leaning] == ["Heavy", "A one"]  # 3/4 then 2/3; "A two" has none
-    assert stats.leaning_share(leaning[0]) == p(3, 4)
-    assert stats.leaning_share(leaning[1]) == p(2, 3)
+    assert stats_outlet.leaning_share(leaning[0]) == p(3, 4)
+    assert stats_outlet.leaning_share(leaning[1]) == p(2, 3)
     # with the switch, "A three" (in review: a proposed anonymous attribution and a named one) still has under 3
-    wide = stats.leaning_articles(stats.Scope(include_unreviewed=True), outlet)
+    wide = stats_outlet.leaning_articles(stats.Scope(include_unreviewed=True), outlet)
     assert [a.title for a in wide] == ["Heavy", "A one"]
-    assert stats.leaning_articles(stats.Scope(date_to=dt.date(2025, 2, 28)), outlet)[0].title == "A one"
+    assert stats_outlet.leaning_articles(stats.Scope(date_to=dt.date(2025, 2, 28)), outlet)[0].title == "A one"
 
 
 def test_examples_point_at_their_sentence(corpus, django_assert_num_queries):
     with django_assert_num_queries(1):
-        examples = stats.anonymous_examples(stats.Scope(), corpus["alpha"])
+        examples = stats_outlet.anonymous_examples(stats.Scope(), corpus["alpha"])
     assert {e.attribution.pk for e in examples} == {corpus["anon1"].pk, corpus["anon2"].pk}
     example = next(e for e in examples if e.attribution.pk == corpus["anon1"].pk)
     assert example.source == ANON
     assert example.sentence.startswith("A senior official, who spoke")
     assert example.anchor == f"sentence-{corpus['anon1'].sentence_id}"
     # with the switch, the proposal in the article in review comes first (the most recent article)
-    wide = stats.anonymous_examples(stats.Scope(include_unreviewed=True), corpus["alpha"])
+    wide = stats_outlet.anonymous_examples(stats.Scope(include_unreviewed=True), corpus["alpha"])
     assert wide[0].attribution.article_id == corpus["a3"].pk and len(wide) == 3
 
 
@@ -339,7 +339,7 @@ def test_outlet_report_sums_months_to_the_outlet_figures(corpus, scope, django_a
     expected = by_name(stats.outlet_figures(scope))
     for name in ("Alpha", "Beta", "Gamma"):
         with django_assert_num_queries(1):
-            figures, _months = stats.outlet_report(scope, expected[name].outlet)
+            figures, _months = stats_outlet.outlet_report(scope, expected[name].outlet)
         assert figures == expected[name], name
     alpha = expected["Alpha"]
     if scope == stats.Scope():
@@ -347,6 +347,6 @@ def test_outlet_report_sums_months_to_the_outlet_figures(corpus, scope, django_a
 
 
 def test_example_marks_the_source_mention(corpus):
-    example = stats.anonymous_examples(stats.Scope(), corpus["alpha"])[0]
+    example = stats_outlet.anonymous_examples(stats.Scope(), corpus["alpha"])[0]
     before, mention, after = example.parts
     assert mention == ANON and before == "" and after.startswith(", who spoke")

@@ -242,15 +242,15 @@ def _url(page: str, slugs: list[str]) -> tuple[str, dict]:
 LIMITS = {"overview": 5, "outlet": 8, "compare": 7, "csv": 6, "json": 6}
 
 
-@pytest.mark.parametrize("page", sorted(LIMITS))
-def test_query_count_does_not_grow_with_outlets(standards_client, page, django_assert_max_num_queries):
+@pytest.mark.parametrize("view", sorted(LIMITS))
+def test_query_count_does_not_grow_with_outlets(standards_client, view, django_assert_max_num_queries):
     """The same number of queries with 2 outlets as with 10 (a comparison of 2 as of 6)."""
     counts = []
     slugs = _outlets(2, "First")
     for _round in range(2):
-        url, params = _url(page, slugs)
+        url, params = _url(view, slugs)
         standards_client.get(url, params)  # session and user warm
-        with django_assert_max_num_queries(LIMITS[page]), CaptureQueriesContext(connection) as captured:
+        with django_assert_max_num_queries(LIMITS[view]), CaptureQueriesContext(connection) as captured:
             response = standards_client.get(url, params)
         assert response.status_code == 200
         counts.append(len(captured.captured_queries))

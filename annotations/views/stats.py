@@ -21,7 +21,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from annotations import charts, stats
+from annotations import charts, proportions, stats, stats_outlet
 from annotations.models import Outlet
 from annotations.permissions import editor_required
 from annotations.views.common import HtmxHttpRequest, vary_on_htmx, wants_fragment
@@ -154,7 +154,9 @@ def scorecard_outlet(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             }
         )
     examples = [{"example": e, "href": review_href(e.attribution.article_id, e.anchor)} for e in data["examples"]]
-    leaning = [{"article": a, "share": stats.leaning_share(a), "href": review_href(a.pk)} for a in data["leaning"]]
+    leaning = [
+        {"article": a, "share": stats_outlet.leaning_share(a), "href": review_href(a.pk)} for a in data["leaning"]
+    ]
     descriptor_total = figures.anonymous.numerator
     context = {
         "form": form,
@@ -164,12 +166,12 @@ def scorecard_outlet(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         "cards": _cards(figures),
         "trends": trends,
         "descriptors": [
-            {"text": text, "count": n, "share": stats.Proportion(n, descriptor_total)}
+            {"text": text, "count": n, "share": proportions.Proportion(n, descriptor_total)}
             for text, n in figures.descriptors
         ],
         "examples": examples,
         "leaning": leaning,
-        "leaning_min": stats.LEANING_MIN_ATTRIBUTIONS,
+        "leaning_min": stats_outlet.LEANING_MIN_ATTRIBUTIONS,
         "query": _query(scope),
     }
     template_name = "scorecard_outlet.html"
@@ -179,13 +181,13 @@ def scorecard_outlet(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 
 
 def _outlet_data(scope: stats.Scope, outlet: Outlet) -> dict:
-    figures, months = stats.outlet_report(scope, outlet)
+    figures, months = stats_outlet.outlet_report(scope, outlet)
     stats.with_descriptors(scope, [figures])
     return {
         "figures": figures,
         "months": months,
-        "examples": stats.anonymous_examples(scope, outlet),
-        "leaning": stats.leaning_articles(scope, outlet),
+        "examples": stats_outlet.anonymous_examples(scope, outlet),
+        "leaning": stats_outlet.leaning_articles(scope, outlet),
     }
 
 
@@ -227,7 +229,7 @@ def scorecard_compare(request: HtmxHttpRequest) -> HttpResponse:
     }
     if len(chosen) >= 2:
         figures = stats.with_descriptors(scope, stats.outlet_figures(scope, chosen), limit=5)
-        by_month = stats.anonymous_share_by_month(scope, [o.pk for o in chosen])
+        by_month = stats_outlet.anonymous_share_by_month(scope, [o.pk for o in chosen])
         shapes = charts.MARKERS
         panels = []
         for key, label, help_text in stats.FIGURES:
