@@ -18,68 +18,17 @@ from django.db.models.functions import Coalesce, Length
 from django.urls import reverse
 from django.utils import timezone
 
-# --- vocabularies (taxonomy.md) ------------------------------------------------
-
-
-class ArticleState(models.TextChoices):
-    IMPORTED = "imported", "Imported"
-    PREPASSED = "prepassed", "Pre-passed"
-    IN_REVIEW = "in_review", "In review"
-    REVIEWED = "reviewed", "Reviewed"
-    # double review (issue 15, models_review_layers.py): the article while its editors review it blind and until it
-    # is adjudicated; and each editor's copy of it (never listed, counted or exported as an article)
-    DOUBLE = "double", "In double review"
-    LAYER = "layer", "An editor's layer"
-
-
-class SourceType(models.TextChoices):
-    NAMED_PERSON = "named_person", "Named person"
-    NAMED_ORGANIZATION = "named_organization", "Named organisation"
-    ANONYMOUS = "anonymous", "Anonymous"
-    DOCUMENT = "document", "Document"
-    MEDIA = "media", "Media"
-    UNSPECIFIED = "unspecified", "Unspecified"
-
-
-class QuoteKind(models.TextChoices):
-    DIRECT = "direct", "Direct"
-    INDIRECT = "indirect", "Indirect"
-    MIXED = "mixed", "Mixed"
-
-
-class Seniority(models.TextChoices):
-    SENIOR = "senior", "Senior"
-    NONE = "none", "None"
-
-
-class Specificity(models.TextChoices):
-    BARE = "bare", "Bare"
-    AFFILIATED = "affiliated", "Affiliated"
-    ROLE = "role", "Role"
-
-
-class SentenceLabel(models.TextChoices):
-    SOURCED = "sourced", "Sourced"
-    UNSOURCED_CLAIM = "unsourced_claim", "Unsourced claim"
-    NO_CLAIM = "no_claim", "No claim"
-    BOILERPLATE = "boilerplate", "Boilerplate"
-
-
-class ReviewState(models.TextChoices):
-    PROPOSED = "proposed", "Proposed"
-    CONFIRMED = "confirmed", "Confirmed"
-    CORRECTED = "corrected", "Corrected"
-    REJECTED = "rejected", "Rejected"
-    ADDED = "added", "Added"
-
-
-class Origin(models.TextChoices):
-    PREPASS = "prepass", "Pre-pass"
-    EDITOR = "editor", "Editor"
-    IMPORT = "import", "Imported"
-
-
-DECIDED_STATES = (ReviewState.CONFIRMED, ReviewState.CORRECTED, ReviewState.REJECTED, ReviewState.ADDED)
+from annotations.choices import (
+    DECIDED_STATES,
+    ArticleState,
+    Origin,
+    QuoteKind,
+    ReviewState,
+    Seniority,
+    SentenceLabel,
+    SourceType,
+    Specificity,
+)
 
 
 def span_constraints(prefix: str, *, required: bool = False) -> list[models.CheckConstraint]:
@@ -438,104 +387,12 @@ class Attribution(models.Model):
         return self.review_state == ReviewState.PROPOSED
 
 
-# --- the event log ------------------------------------------------------------------
+# --- in their own modules, imported last so that Django registers their models with the app's ---------------------
 
+from annotations.models_counts import ArticleCounts  # noqa: E402, F401
+from annotations.models_events import AppendOnlyError, Event, EventQuerySet  # noqa: E402, F401
 
-class AppendOnlyError(RuntimeError):
-    pass
-
-
-class EventQuerySet(models.QuerySet["Event"]):
-    def delete(self):
-        raise AppendOnlyError("events are append-only")
-
-    def update(self, **kwargs):
-        raise AppendOnlyError("events are append-only")
-
-    def for_article(self, article_id: int) -> EventQuerySet:
-        return self.filter(article_id=article_id).select_related("actor").order_by("-created_at", "-id")
-
-
-class Event(models.Model):
-    """One change: who, when, which object, what it was before and after. Never updated or deleted."""
-
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    # PROTECT: an editor with a history is deactivated, never deleted, so the log stays whole.
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
-    # no database foreign key: the history outlives the article it speaks of
-    article = models.ForeignKey(
-        Article, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="events"
-    )
-    object_type = models.CharField(max_length=20)
-    object_id = models.BigIntegerField(null=True, blank=True)
-    action = models.CharField(max_length=30)
-    before = models.JSONField(null=True, blank=True)
-    after = models.JSONField(null=True, blank=True)
-    note = models.CharField(max_length=500, blank=True)
-
-    objects = EventQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [
-            models.Index(fields=["article", "created_at"], name="event_article_idx"),
-            models.Index(fields=["object_type", "object_id"], name="event_object_idx"),
-            models.Index(fields=["actor", "article", "created_at"], name="event_actor_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_type} {self.object_id}"
-
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise AppendOnlyError("events are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("events are append-only")
-
-
-# --- the scorecard's per-article summary ----------------------------------------------
-
-
-class ArticleCounts(models.Model):
-    """Per-article sourcing counts, so the scorecard aggregates one row per article, not every attribution.
-
-    Kept exact by ``services.article_counts_refresh``, which every write service calls in its
-    own transaction; ``manage.py rebuild_counts`` recomputes all of them. ``d_*`` count decided
-    attributions (confirmed, corrected, added), ``p_*`` untouched proposals; rejected ones never count.
-    """
-
-    article = models.OneToOneField(Article, primary_key=True, on_delete=models.CASCADE, related_name="counts")
-    # copies of the article's fields the scorecard filters and groups by
-    outlet = models.ForeignKey(Outlet, on_delete=models.CASCADE, related_name="+", db_index=False)
-    state = models.CharField(max_length=12, choices=ArticleState.choices)
-    published = models.DateField(null=True, blank=True)
-    d_total = models.PositiveIntegerField(default=0)
-    d_anonymous = models.PositiveIntegerField(default=0)
-    d_justified = models.PositiveIntegerField(default=0)
-    d_bare = models.PositiveIntegerField(default=0)
-    d_via = models.PositiveIntegerField(default=0)
-    d_named = models.PositiveIntegerField(default=0)
-    p_total = models.PositiveIntegerField(default=0)
-    p_anonymous = models.PositiveIntegerField(default=0)
-    p_justified = models.PositiveIntegerField(default=0)
-    p_bare = models.PositiveIntegerField(default=0)
-    p_via = models.PositiveIntegerField(default=0)
-    p_named = models.PositiveIntegerField(default=0)
-    claims = models.PositiveIntegerField(default=0, help_text="sentences labelled sourced or unsourced_claim")
-    unsourced = models.PositiveIntegerField(default=0, help_text="sentences labelled unsourced_claim")
-
-    class Meta:
-        verbose_name_plural = "article counts"
-        indexes = [models.Index(fields=["outlet", "state", "published"], name="counts_outlet_state_idx")]
-
-    def __str__(self) -> str:
-        return f"counts of article {self.article_id}"
-
-
-# --- double review (issue 15): imported last so that Django registers its models with the app's --------------------
-
+# double review (issue 15)
 from annotations.models_review_layers import (  # noqa: E402, F401
     AdjudicationChoice,
     AdjudicationItem,

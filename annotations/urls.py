@@ -6,6 +6,7 @@ from annotations.views import adjudication as adjudication_views
 from annotations.views import agreement as agreement_views
 from annotations.views import double_review as double_review_views
 from annotations.views import exports as export_views
+from annotations.views import imports as import_views
 from annotations.views import learning as learning_views
 from annotations.views import pages
 from annotations.views import review as review_views
@@ -18,8 +19,8 @@ urlpatterns: list = [
     path("articles/", pages.articles, name="articles"),
     path("articles/<int:pk>/assign/", pages.article_assign, name="article_assign"),
     path("articles/<int:pk>/history/", pages.article_history, name="article_history"),
-    path("import/", pages.import_articles, name="import"),
-    path("import/<str:token>/", pages.import_batch, name="import_batch"),
+    path("import/", import_views.import_articles, name="import"),
+    path("import/<str:token>/", import_views.import_batch, name="import_batch"),
     # --- review page and its actions (issue 5) ---
     path("articles/<int:pk>/review/", review_views.review, name="review"),
     path("articles/<int:pk>/review/add/", review_views.attribution_add, name="review_add"),

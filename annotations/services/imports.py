@@ -19,7 +19,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
-from annotations.importing import ImportProblem, ParsedArticle, read_upload, shorten
+from annotations.import_checks import ImportProblem, ParsedArticle, shorten
+from annotations.importing import read_upload
 from annotations.models import Article, ArticleCounts, ArticleState, Event, Outlet
 
 from .common import event_record

@@ -24,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from annotations.importing import ImportProblem, ParsedArticle, clip
+from annotations.import_checks import ImportProblem, ParsedArticle, clip
 from annotations.models import (
     Article,
     ArticleState,
