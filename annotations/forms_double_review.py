@@ -1,5 +1,5 @@
-"""Forms of double review (issue 15): marking articles, the rule for new imports, an adjudicator's choice, the
-agreement page's scope.
+"""Forms of double review (issue 15): marking articles, the rule for new imports, reassigning a layer, calling a
+review off, an adjudicator's choice, the agreement page's scope.
 
 Each form only parses input; the writes are in ``services.double_review`` and ``services.adjudication``.
 """
@@ -177,3 +177,30 @@ class AgreementScopeForm(DateRangeForm):
         return AgreementScope(
             batch=data["batch"] or "", outlet=data["outlet"], date_from=data["date_from"], date_to=data["date_to"]
         )
+
+
+class EditorField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.get_username()
+
+
+class LayerReassignForm(forms.Form):
+    """Which unsubmitted layer goes to whom: an active editor not yet in the review.
+
+    ``layers``: (position, current editor's name) of the layers that may be given away; ``exclude``: the ids of the
+    review's editors."""
+
+    position = forms.TypedChoiceField(coerce=int, label="Layer of")
+    editor = EditorField(queryset=None, empty_label="Choose an editor", label="Give it to")
+
+    def __init__(self, *args, layers: list[tuple[int, str]], exclude: list[int], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["position"].choices = layers
+        self.fields["editor"].queryset = staff_users().exclude(pk__in=exclude)
+
+
+class CancelForm(forms.Form):
+    confirm = forms.BooleanField(
+        label="Discard the editors' copies and return the article to the ordinary queue",
+        error_messages={"required": "Tick the box to confirm: the editors' decisions on their copies are discarded."},
+    )

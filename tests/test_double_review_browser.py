@@ -137,3 +137,51 @@ def test_mark_two_editors_review_blind_agreement_adjudicate_export(browser, live
     finally:
         for context in contexts:
             context.close()
+
+
+def test_give_a_layer_to_another_editor_then_call_the_review_off(browser, live_server, screenshot_dir):
+    """Ben cannot finish: the standards editor gives his layer to Cleo, who finds it in her queue; then the review
+    is called off and the article is back in the ordinary queue with its proposals."""
+    make_user("chief", role=STANDARDS)
+    for name in ("anna", "ben", "cleo"):
+        make_user(name, role=EDITOR)
+    article = make_article(title="Harbour works")
+    make_attribution(article, source="Finance Minister Anna Berg", cue="said", content="the budget would pass")
+    contexts = [browser.new_context() for _ in range(2)]
+    chief, cleo = (c.new_page() for c in contexts)
+    try:
+        log_in(chief, live_server, "chief", f"/double-review/?articles={article.pk}")
+        chief.locator("#mark .dr-editors label", has_text="anna").locator("input").check()
+        chief.locator("#mark .dr-editors label", has_text="ben").locator("input").check()
+        chief.click("#mark-submit")
+        row = chief.locator(f"#double-review-{article.pk}")
+        expect(row).to_contain_text("Editors reviewing")
+        row.get_by_role("link", name=re.compile("Editors")).click()
+        expect(chief.locator("h1")).to_contain_text("Harbour works")
+        expect(chief.locator("#layer-1")).to_contain_text("ben")
+
+        chief.select_option("#id_position", label="ben")
+        chief.select_option("#id_editor", label="cleo")
+        chief.click("#reassign-submit")
+        expect(chief.locator("#layer-1")).to_contain_text("cleo")
+        expect(chief.locator(".messages")).to_contain_text("layer is now cleo")
+        chief.screenshot(path=str(screenshot_dir / "double_review_reassigned.png"), full_page=True)
+
+        log_in(cleo, live_server, "cleo", "/")
+        cleo.locator("#my-queue a").first.click()
+        expect(cleo.locator("#double-review")).to_contain_text("Your own review")
+
+        chief.click("#cancel-submit")  # not ticked: the browser asks for the box first, nothing is sent
+        assert chief.evaluate("document.querySelector('#id_confirm').validity.valueMissing")
+        assert DoubleReview.objects.filter(article=article).exists()
+        chief.check("#id_confirm")
+        chief.click("#cancel-submit")
+        expect(chief.locator(".messages")).to_contain_text("called off")
+        expect(chief.locator(f"#double-review-{article.pk}")).to_have_count(0)
+        article.refresh_from_db()
+        assert article.state == ArticleState.PREPASSED
+        assert not DoubleReview.objects.filter(article=article).exists()
+        assert set(article.attributions.values_list("review_state", flat=True)) == {ReviewState.PROPOSED}
+    finally:
+        for c in contexts:
+            c.close()

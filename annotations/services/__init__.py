@@ -17,6 +17,7 @@ from .double_review import (  # double review, agreement, adjudication (issue 15
     double_reviews_start_waiting,
 )
 from .double_review_close import double_review_layer_submitted
+from .double_review_manage import double_review_cancel, double_review_layer_reassign
 from .imports import ImportSummary, article_create, articles_import, content_hash, outlet_get_or_create
 from .processing import articles_claim, articles_process, articles_requeue_stranded, pending_article_ids
 from .proposals import ProcessSummary, article_store_proposal, articles_store_proposals
@@ -70,6 +71,8 @@ __all__ = [
     "attribution_reject",
     "content_hash",
     "demo_editor_get_or_create",
+    "double_review_cancel",
+    "double_review_layer_reassign",
     "double_review_layer_submitted",
     "double_review_mark",
     "double_review_rule_set",

@@ -141,51 +141,63 @@ def _layer_hash(article: Article, review: DoubleReview, position: int) -> str:
     return hashlib.sha256(f"{article.content_hash}:layer:{review.pk}:{position}".encode()).hexdigest()
 
 
+def layer_sources(article: Article) -> tuple[list[Sentence], list[Attribution]]:
+    """What every layer copies: the article's sentences and its untouched pre-pass proposals."""
+    sentences = list(Sentence.objects.filter(article=article).order_by("index"))
+    proposals = list(Attribution.objects.filter(article=article, review_state=ReviewState.PROPOSED).order_by("pk"))
+    return sentences, proposals
+
+
+def layer_copy(
+    layer: ReviewLayer, article: Article, sentences: list[Sentence], proposals: list[Attribution]
+) -> Article:
+    """Make ``layer``'s copy of ``article`` (held by its editor) with the sentences and proposals; sets
+    ``layer.article`` and ``layer.attribution_map`` (the caller saves the layer)."""
+    article_fields = [f for f in Article._meta.concrete_fields if f.name not in _ARTICLE_SKIP]
+    sentence_fields = [f for f in Sentence._meta.concrete_fields if f.name not in _ROW_SKIP]
+    attribution_fields = [f for f in Attribution._meta.concrete_fields if f.name not in _ROW_SKIP]
+    copy = Article(
+        **{f.attname: getattr(article, f.attname) for f in article_fields},
+        raw="",
+        content_hash=_layer_hash(article, layer.review, layer.position),
+        state=ArticleState.LAYER,
+        assignee=layer.editor,
+    )
+    copy.save()
+    new_sentences = Sentence.objects.bulk_create(
+        [Sentence(article=copy, **{f.attname: getattr(s, f.attname) for f in sentence_fields}) for s in sentences]
+    )
+    sentence_of = {old.pk: new.pk for old, new in zip(sentences, new_sentences, strict=True)}
+    rows = Attribution.objects.bulk_create(
+        [
+            Attribution(
+                article=copy,
+                sentence_id=sentence_of.get(a.sentence_id),
+                **{f.attname: getattr(a, f.attname) for f in attribution_fields},
+            )
+            for a in proposals
+        ]
+    )
+    copy_of = {old.pk: new.pk for old, new in zip(proposals, rows, strict=True)}
+    linked = []
+    for old, new in zip(proposals, rows, strict=True):
+        if old.speaker_ref_id in copy_of:
+            new.speaker_ref_id = copy_of[old.speaker_ref_id]
+            linked.append(new)
+    if linked:
+        Attribution.objects.bulk_update(linked, ["speaker_ref"])
+    layer.article = copy
+    layer.attribution_map = {str(new): old for old, new in copy_of.items()}
+    return copy
+
+
 def _start(review: DoubleReview, article: Article) -> None:
     """Make every editor's layer (inside the caller's transaction, the article locked) and open the review."""
     article = Article.objects.get(pk=article.pk)
     now = timezone.now()
-    sentences = list(Sentence.objects.filter(article=article).order_by("index"))
-    proposals = list(Attribution.objects.filter(article=article, review_state=ReviewState.PROPOSED).order_by("pk"))
-    article_fields = [f for f in Article._meta.concrete_fields if f.name not in _ARTICLE_SKIP]
-    sentence_fields = [f for f in Sentence._meta.concrete_fields if f.name not in _ROW_SKIP]
-    attribution_fields = [f for f in Attribution._meta.concrete_fields if f.name not in _ROW_SKIP]
-    layers = list(review.layers.select_related("editor").order_by("position"))
-    copies = []
-    for layer in layers:
-        copy = Article(
-            **{f.attname: getattr(article, f.attname) for f in article_fields},
-            raw="",
-            content_hash=_layer_hash(article, review, layer.position),
-            state=ArticleState.LAYER,
-            assignee=layer.editor,
-        )
-        copy.save()
-        copies.append(copy)
-        new_sentences = Sentence.objects.bulk_create(
-            [Sentence(article=copy, **{f.attname: getattr(s, f.attname) for f in sentence_fields}) for s in sentences]
-        )
-        sentence_of = {old.pk: new.pk for old, new in zip(sentences, new_sentences, strict=True)}
-        rows = Attribution.objects.bulk_create(
-            [
-                Attribution(
-                    article=copy,
-                    sentence_id=sentence_of.get(a.sentence_id),
-                    **{f.attname: getattr(a, f.attname) for f in attribution_fields},
-                )
-                for a in proposals
-            ]
-        )
-        copy_of = {old.pk: new.pk for old, new in zip(proposals, rows, strict=True)}
-        linked = []
-        for old, new in zip(proposals, rows, strict=True):
-            if old.speaker_ref_id in copy_of:
-                new.speaker_ref_id = copy_of[old.speaker_ref_id]
-                linked.append(new)
-        if linked:
-            Attribution.objects.bulk_update(linked, ["speaker_ref"])
-        layer.article = copy
-        layer.attribution_map = {str(new): old for old, new in copy_of.items()}
+    sentences, proposals = layer_sources(article)
+    layers = list(review.layers.select_related("editor", "review").order_by("position"))
+    copies = [layer_copy(layer, article, sentences, proposals) for layer in layers]
     ReviewLayer.objects.bulk_update(layers, ["article", "attribution_map"])
     article_counts_refresh(article_ids=[c.pk for c in copies])
     Article.objects.filter(pk=article.pk).update(

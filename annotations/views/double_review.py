@@ -1,5 +1,6 @@
 """The double review page (standards role): mark articles for double review, the rule for new imports, and the
-double reviews with where each stands. Each editor then finds their layer in their queue (home page); the agreement
+double reviews with where each stands; one review's page gives an unsubmitted layer to another editor or calls the
+review off. Each editor then finds their layer in their queue (home page); the agreement
 page (``views.agreement``) and the side-by-side adjudication (``views.adjudication``) follow.
 """
 
@@ -12,16 +13,26 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from annotations import services
-from annotations.forms_double_review import MarkForm, RuleForm
-from annotations.models import Article, ArticleState, DoubleReview, DoubleReviewRule, DoubleReviewStage, ReviewLayer
+from annotations.forms_double_review import CancelForm, LayerReassignForm, MarkForm, RuleForm
+from annotations.models import (
+    Article,
+    ArticleState,
+    Attribution,
+    DoubleReview,
+    DoubleReviewRule,
+    DoubleReviewStage,
+    ReviewLayer,
+    ReviewState,
+)
 from annotations.permissions import standards_required
 from annotations.services.double_review import MARKABLE_STATES
+from annotations.services.double_review_manage import CHANGEABLE_STAGES
 from annotations.views.common import HtmxHttpRequest, vary_on_htmx, wants_fragment
 
 REVIEWS_PER_PAGE = 50
@@ -166,3 +177,94 @@ def start_waiting(request: HtmxHttpRequest) -> HttpResponse:
     started = services.double_reviews_start_waiting()
     messages.success(request, f"{len(started)} double review{'s' if len(started) != 1 else ''} started.")
     return redirect(reverse("double_reviews") + "#reviews")
+
+
+# --- one double review: who holds each layer, reassigning one, calling the review off -----------------------------
+
+
+def _detail(
+    request: HtmxHttpRequest,
+    review: DoubleReview,
+    *,
+    reassign_form: LayerReassignForm | None = None,
+    cancel_form: CancelForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The page of one double review: four queries (review, layers, decisions on the copies, the editor choices)."""
+    layers = list(review.layers.select_related("editor").order_by("position"))
+    copies = [layer.article_id for layer in layers if layer.article_id]
+    decided = dict(
+        Attribution.objects.filter(article_id__in=copies)
+        .exclude(review_state=ReviewState.PROPOSED)
+        .values("article_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("article_id", "n")
+    )
+    changeable = review.stage in CHANGEABLE_STAGES
+    open_layers = [(layer.position, layer.editor.get_username()) for layer in layers if not layer.submitted_at]
+    if changeable and open_layers and reassign_form is None:
+        reassign_form = LayerReassignForm(layers=open_layers, exclude=[layer.editor_id for layer in layers])
+    context = {
+        "review": review,
+        "layers": [(layer, decided.get(layer.article_id, 0)) for layer in layers],
+        "changeable": changeable,
+        "reassign_form": reassign_form if changeable and open_layers else None,
+        "cancel_form": (cancel_form or CancelForm()) if changeable else None,
+    }
+    return vary_on_htmx(TemplateResponse(request, "double_review_detail.html", context, status=status))
+
+
+def _review_of(article_id: int) -> DoubleReview:
+    return get_object_or_404(DoubleReview.objects.select_related("article", "article__outlet"), article_id=article_id)
+
+
+@require_GET
+@standards_required
+def detail(request: HtmxHttpRequest, article_id: int) -> HttpResponse:
+    return _detail(request, _review_of(article_id))
+
+
+@require_POST
+@standards_required
+def layer_reassign(request: HtmxHttpRequest, article_id: int) -> HttpResponse:
+    review = _review_of(article_id)
+    layers = list(review.layers.select_related("editor").order_by("position"))
+    open_layers = [(layer.position, layer.editor.get_username()) for layer in layers if not layer.submitted_at]
+    form = LayerReassignForm(request.POST, layers=open_layers, exclude=[layer.editor_id for layer in layers])
+    if form.is_valid():
+        previous = dict(open_layers)[form.cleaned_data["position"]]
+        try:
+            layer = services.double_review_layer_reassign(
+                article_id=article_id,
+                position=form.cleaned_data["position"],
+                editor=form.cleaned_data["editor"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            name = layer.editor.get_username()
+            messages.success(request, f"{previous}'s layer is now {name}'s, from a fresh copy of the proposals.")
+            return redirect(reverse("double_review_detail", args=[article_id]))
+    review.refresh_from_db()
+    return _detail(request, review, reassign_form=form, status=422)
+
+
+@require_POST
+@standards_required
+def cancel(request: HtmxHttpRequest, article_id: int) -> HttpResponse:
+    review = _review_of(article_id)
+    form = CancelForm(request.POST)
+    if form.is_valid():
+        try:
+            article = services.double_review_cancel(article_id=article_id, by=request.user)
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            state = article.get_state_display().lower()
+            messages.success(request, f"Double review of “{article}” called off; the article is {state} again.")
+            return redirect(reverse("double_reviews") + "#reviews")
+    return _detail(request, review, cancel_form=form, status=422)
