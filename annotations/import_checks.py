@@ -122,3 +122,55 @@ def check_outlet(name: str) -> str:
     if len(name) > OUTLET_NAME_MAX:
         return f"{len(name)} characters; an outlet name may have at most {OUTLET_NAME_MAX}: {clip(name, 40)}"
     return bad_character(name)
+
+
+# --- decoding a file, reading a field ----------------------------------------------------------------
+
+
+def decode_upload(name: str, data: bytes) -> str | ImportProblem:
+    """The uploaded bytes as text, or the problem that stops the whole file (empty, binary, UTF-16, not UTF-8)."""
+    if not data or not data.strip():
+        return ImportProblem(name, None, None, "the file is empty")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return ImportProblem(name, None, None, "the file is UTF-16 encoded; save it as UTF-8 and upload it again")
+    if b"\x00" in data:
+        return ImportProblem(
+            name, None, None, f"looks like a binary file (NUL byte at offset {data.index(0)}), not text"
+        )
+    sample = data[:8192]
+    controls = sum(1 for b in sample if (b < 32 and b not in (9, 10, 12, 13)) or b == 127)
+    if controls > max(3, len(sample) // 20):
+        return ImportProblem(name, None, None, f"looks like a binary file ({controls} control bytes in the first "
+                                               f"{len(sample)}), not text")  # fmt: skip
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return ImportProblem(
+            name, line, None,
+            f"not valid UTF-8: byte 0x{data[exc.start]:02x} at byte offset {exc.start} ({exc.reason}); "
+            "save the file as UTF-8",
+        )  # fmt: skip
+    if not text.strip():
+        return ImportProblem(name, None, None, "the file has no text (only whitespace)")
+    return text
+
+
+def parse_date(value: object) -> datetime.date | None:
+    """None for an empty value; raises ValueError for anything that is not an ISO date or datetime."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str):
+        raise ValueError
+    s = value.strip()
+    try:
+        return datetime.date.fromisoformat(s)
+    except ValueError:
+        return datetime.datetime.fromisoformat(s.replace("Z", "+00:00").replace("z", "+00:00")).date()
+
+
+def as_str(value: object) -> str:
+    """A record's field as stripped text ("" for null; numbers as written)."""
+    if value is None:
+        return ""
+    return value.strip() if isinstance(value, str) else str(value)

@@ -24,7 +24,6 @@ extracted, paragraphs one blank line apart (html).
 from __future__ import annotations
 
 import csv
-import datetime
 import io
 import json
 from collections.abc import Iterator
@@ -37,11 +36,14 @@ from .import_checks import (
     ImportProblem,
     OutletUnknown,
     ParsedArticle,
+    as_str,
     bad_character,
     check_length,
     check_outlet,
     check_value,
     clip,
+    decode_upload,
+    parse_date,
     shorten,
 )
 
@@ -92,53 +94,6 @@ def detect_format(name: str, data: bytes) -> str:
     return "txt"
 
 
-def _decode(name: str, data: bytes) -> str | ImportProblem:
-    if not data or not data.strip():
-        return ImportProblem(name, None, None, "the file is empty")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return ImportProblem(name, None, None, "the file is UTF-16 encoded; save it as UTF-8 and upload it again")
-    if b"\x00" in data:
-        return ImportProblem(
-            name, None, None, f"looks like a binary file (NUL byte at offset {data.index(0)}), not text"
-        )
-    sample = data[:8192]
-    controls = sum(1 for b in sample if (b < 32 and b not in (9, 10, 12, 13)) or b == 127)
-    if controls > max(3, len(sample) // 20):
-        return ImportProblem(name, None, None, f"looks like a binary file ({controls} control bytes in the first "
-                                               f"{len(sample)}), not text")  # fmt: skip
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        return ImportProblem(
-            name, line, None,
-            f"not valid UTF-8: byte 0x{data[exc.start]:02x} at byte offset {exc.start} ({exc.reason}); "
-            "save the file as UTF-8",
-        )  # fmt: skip
-    if not text.strip():
-        return ImportProblem(name, None, None, "the file has no text (only whitespace)")
-    return text
-
-
-def _parse_date(value: object) -> datetime.date | None:
-    """None for an empty value; raises ValueError for anything that is not an ISO date or datetime."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if not isinstance(value, str):
-        raise ValueError
-    s = value.strip()
-    try:
-        return datetime.date.fromisoformat(s)
-    except ValueError:
-        return datetime.datetime.fromisoformat(s.replace("Z", "+00:00").replace("z", "+00:00")).date()
-
-
-def _str(value: object) -> str:
-    if value is None:
-        return ""
-    return value.strip() if isinstance(value, str) else str(value)
-
-
 # --- one record of jsonl/csv --------------------------------------------------
 
 
@@ -167,18 +122,18 @@ def _record_unchecked(
     if too_long:
         return ImportProblem(name, line, "text", too_long)
     try:
-        published = _parse_date(rec.get("published"))
+        published = parse_date(rec.get("published"))
     except (ValueError, OverflowError):
         return ImportProblem(
             name, line, "published",
             f"not an ISO date or datetime: {clip(rec.get('published'))} "
             "(expected e.g. 2026-03-04 or 2026-03-04T09:30:00Z)",
         )  # fmt: skip
-    title = _str(rec.get("title"))
+    title = as_str(rec.get("title"))
     cleaned = clean_pasted_text(text, take_title=not title)
     if not cleaned.body:
         return ImportProblem(name, line, "text", "no article text left after removing web cruft")
-    outlet_name = _str(rec.get("outlet")) or (outlet or "").strip() or cleaned.outlet
+    outlet_name = as_str(rec.get("outlet")) or (outlet or "").strip() or cleaned.outlet
     if not outlet_name:
         return ImportProblem(
             name, line, "outlet", "missing: give an 'outlet' field in the record or pass --outlet NAME"
@@ -186,18 +141,18 @@ def _record_unchecked(
     bad_outlet = check_outlet(outlet_name)
     if bad_outlet:
         return ImportProblem(name, line, "outlet", bad_outlet)
-    url = _str(rec.get("url"))
+    url = as_str(rec.get("url"))
     if url and not url.lower().startswith(("http://", "https://")):
         return ImportProblem(name, line, "url", f"must be an http:// or https:// address, got {clip(url)}")
     return ParsedArticle(
         raw=raw,
         body=cleaned.body,
         title=title or cleaned.title,
-        byline=_str(rec.get("byline")) or cleaned.byline,
+        byline=as_str(rec.get("byline")) or cleaned.byline,
         url=url,
         published=published,
         outlet=outlet_name,
-        external_id=_str(rec.get("id")),
+        external_id=as_str(rec.get("id")),
         removed_lines=cleaned.removed_lines,
         source_name=f"{name}:{line}",
         source_format=fmt,
@@ -354,7 +309,7 @@ def _read_html(
     if too_long:
         yield ImportProblem(name, None, "text", too_long)
         return
-    title = _str(doc.title)
+    title = as_str(doc.title)
     paragraphs = [p.strip() for p in normalise_text(extracted).split("\n") if p.strip()]
     if title and paragraphs and paragraphs[0] == title:
         paragraphs = paragraphs[1:]  # trafilatura repeats the <h1> headline as the first line
@@ -364,16 +319,16 @@ def _read_html(
         yield ImportProblem(name, None, "text", "no article text left after removing web cruft")
         return
     try:
-        published = _parse_date(doc.date)
+        published = parse_date(doc.date)
     except (ValueError, OverflowError):
         published = None
-    outlet_name = (outlet or "").strip() or _str(doc.sitename) or cleaned.outlet
+    outlet_name = (outlet or "").strip() or as_str(doc.sitename) or cleaned.outlet
     if not outlet_name:
         yield ImportProblem(
             name, None, "outlet", "no outlet given and no site name found in the page; pass --outlet NAME"
         )
         return
-    for field_name, value in (("outlet", outlet_name), ("title", title), ("byline", _str(doc.author))):
+    for field_name, value in (("outlet", outlet_name), ("title", title), ("byline", as_str(doc.author))):
         why = check_outlet(value) if field_name == "outlet" else bad_character(value)
         if why:
             yield ImportProblem(name, None, field_name, why)
@@ -382,8 +337,8 @@ def _read_html(
         raw=text,
         body=cleaned.body,
         title=title or cleaned.title,
-        byline=_str(doc.author) or cleaned.byline,
-        url=_str(doc.url),
+        byline=as_str(doc.author) or cleaned.byline,
+        url=as_str(doc.url),
         published=published or cleaned.published,
         outlet=outlet_name,
         removed_lines=cleaned.removed_lines,
@@ -409,7 +364,7 @@ def read_upload(
     name = name or "upload"
     if fmt == "auto":
         fmt = detect_format(name, data)
-    text = _decode(name, data)
+    text = decode_upload(name, data)
     if isinstance(text, ImportProblem):
         if fmt == "jsonl" and text.message.startswith("not valid UTF-8"):
             yield from _read_jsonl(name, _jsonl_lines(name, data), outlet, max_chars)  # the other lines still import
