@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.factories import make_user
+
 # live_server runs Django in a thread beside Playwright's event loop.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -35,3 +37,26 @@ def browser_type_launch_args(browser_type_launch_args):
 def screenshot_dir() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+# --- the editors of the double review tests ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def anna():
+    return make_user("anna", role="editor")
+
+
+@pytest.fixture
+def ben():
+    return make_user("ben", role="editor")
+
+
+@pytest.fixture
+def cleo():
+    return make_user("cleo", role="editor")
+
+
+@pytest.fixture
+def chief():
+    return make_user("chief", role="standards")

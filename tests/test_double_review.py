@@ -47,21 +47,6 @@ DOUBLE_REVIEW_QUERIES = 13
 
 
 @pytest.fixture
-def anna():
-    return make_user("anna", role="editor")
-
-
-@pytest.fixture
-def ben():
-    return make_user("ben", role="editor")
-
-
-@pytest.fixture
-def chief():
-    return make_user("chief", role="standards")
-
-
-@pytest.fixture
 def article():
     return proposed()
 

@@ -26,26 +26,6 @@ DETAIL_QUERIES = 7  # session, user, role, review, layers, decisions so far, the
 
 
 @pytest.fixture
-def anna():
-    return make_user("anna", role="editor")
-
-
-@pytest.fixture
-def ben():
-    return make_user("ben", role="editor")
-
-
-@pytest.fixture
-def cleo():
-    return make_user("cleo", role="editor")
-
-
-@pytest.fixture
-def chief():
-    return make_user("chief", role="standards")
-
-
-@pytest.fixture
 def article():
     article = make_article()
     make_attribution(article, source="Finance Minister Anna Berg", cue="said", content="the budget would pass")
