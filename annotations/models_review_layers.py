@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from annotations.models import Article, Attribution, Sentence
+from annotations.models import Article, Attribution, ReviewState, Sentence
 
 
 class DoubleReviewStage(models.TextChoices):
@@ -70,6 +71,25 @@ class DoubleReview(models.Model):
         return self.stage in CLOSED_STAGES
 
 
+def _decided_on_copy(model: type[models.Model]) -> Coalesce:
+    """How many rows of ``model`` on the layer's copy an editor has decided (no longer proposed); 0 without a copy."""
+    decided = (
+        model.objects.filter(article_id=OuterRef("article_id"))
+        .exclude(review_state=ReviewState.PROPOSED)
+        .order_by()
+        .values("article_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(decided), 0)
+
+
+class ReviewLayerQuerySet(models.QuerySet["ReviewLayer"]):
+    def with_decisions(self) -> ReviewLayerQuerySet:
+        """Each layer with ``decisions``: the attributions and sentence labels its editor has decided so far."""
+        return self.annotate(decisions=_decided_on_copy(Attribution) + _decided_on_copy(Sentence))
+
+
 class ReviewLayer(models.Model):
     """One editor's blind review of a double-reviewed article: ``article`` is their copy of it."""
 
@@ -91,6 +111,8 @@ class ReviewLayer(models.Model):
     added = models.PositiveIntegerField(default=0)
     labels_proposed = models.PositiveIntegerField(default=0)
     labels_kept = models.PositiveIntegerField(default=0, help_text="sentence labels left as proposed")
+
+    objects = ReviewLayerQuerySet.as_manager()
 
     class Meta:
         ordering = ["review", "position"]

@@ -22,7 +22,7 @@ from tests.factories import make_article, make_attribution, make_double_review, 
 
 pytestmark = pytest.mark.django_db
 
-DETAIL_QUERIES = 7  # session, user, role, review, layers, decisions so far, the editor choices
+DETAIL_QUERIES = 6  # session, user, role, review, layers with their decisions so far, the editor choices
 
 
 @pytest.fixture

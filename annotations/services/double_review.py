@@ -84,9 +84,14 @@ def _editors(editors: Iterable) -> list:
     if len(chosen) < 2:
         raise ValidationError({"editors": "Name at least two editors."})
     for user in chosen:
-        if not user.is_active or not is_editor(user):
-            raise ValidationError({"editors": f"{user.get_username()} is not an active editor."})
+        if problem := not_an_editor(user):
+            raise ValidationError({"editors": problem})
     return chosen
+
+
+def not_an_editor(user) -> str:
+    """Why ``user`` cannot review a layer ("" when they can): only active editors can."""
+    return "" if user.is_active and is_editor(user) else f"{user.get_username()} is not an active editor."
 
 
 def default_batch() -> str:

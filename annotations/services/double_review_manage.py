@@ -23,18 +23,14 @@ from django.utils import timezone
 from annotations.models import (
     Article,
     ArticleState,
-    Attribution,
     DoubleReview,
     DoubleReviewStage,
     ReviewLayer,
-    ReviewState,
-    Sentence,
 )
-from annotations.roles import is_editor
 
 from .common import event_record
 from .counts import article_counts_apply, article_counts_refresh
-from .double_review import layer_copy, layer_sources
+from .double_review import layer_copy, layer_sources, not_an_editor
 
 CHANGEABLE_STAGES = (DoubleReviewStage.WAITING, DoubleReviewStage.OPEN)
 
@@ -51,32 +47,31 @@ def _locked_review(article_id: int) -> DoubleReview:
     return review
 
 
-def _decisions(copy_ids: list[int]) -> int:
-    """How many decisions the editors made on these copies (attributions and sentence labels no longer proposed)."""
-    if not copy_ids:
-        return 0
-    attributions = Attribution.objects.filter(article_id__in=copy_ids).exclude(review_state=ReviewState.PROPOSED)
-    labels = Sentence.objects.filter(article_id__in=copy_ids).exclude(review_state=ReviewState.PROPOSED)
-    return attributions.count() + labels.count()
+def _discarded(n: int, whose: str) -> str:
+    return f"{n} decision{'s' if n != 1 else ''} {whose} discarded" if n else ""
 
 
 @transaction.atomic
 def double_review_layer_reassign(*, article_id: int, position: int, editor, by) -> ReviewLayer:
     """Give the unsubmitted layer at ``position`` of ``article_id``'s double review to ``editor``."""
     review = _locked_review(article_id)
-    layer = ReviewLayer.objects.select_related("editor", "review").filter(review=review, position=position).first()
+    layer = (
+        ReviewLayer.objects.with_decisions()
+        .select_related("editor", "review")
+        .filter(review=review, position=position)
+        .first()
+    )
     if layer is None:
         raise ValidationError({"position": f"This double review has no layer {position}."})
     if layer.submitted_at is not None:
         raise ValidationError(
             f"{layer.editor.get_username()} has already submitted this layer: it cannot be given to someone else."
         )
-    if not editor.is_active or not is_editor(editor):
-        raise ValidationError({"editor": f"{editor.get_username()} is not an active editor."})
+    if problem := not_an_editor(editor):
+        raise ValidationError({"editor": problem})
     if review.layers.filter(editor=editor).exists():
         raise ValidationError({"editor": f"{editor.get_username()} already reviews this article."})
     previous = layer.editor
-    discarded = _decisions([layer.article_id] if layer.article_id else [])
     layer.editor = editor
     if layer.article_id:
         Article.objects.filter(pk=layer.article_id).delete()
@@ -91,11 +86,9 @@ def double_review_layer_reassign(*, article_id: int, position: int, editor, by) 
         object_type="article",
         object_id=review.article_id,
         action="layer_reassign",
-        before={"editor": previous.get_username(), "decisions": discarded},
+        before={"editor": previous.get_username(), "decisions": layer.decisions},
         after={"editor": editor.get_username(), "layer": position},
-        note=f"{discarded} decision{'s' if discarded != 1 else ''} of {previous.get_username()} discarded"
-        if discarded
-        else "",
+        note=_discarded(layer.decisions, f"of {previous.get_username()}"),
     )
     return layer
 
@@ -105,9 +98,9 @@ def double_review_cancel(*, article_id: int, by) -> Article:
     """Call the double review of ``article_id`` off: the copies go, the article is back in the ordinary queue."""
     review = _locked_review(article_id)
     article = Article.objects.select_for_update().defer("raw", "body").get(pk=review.article_id)
-    layers = list(review.layers.select_related("editor").order_by("position"))
+    layers = list(review.layers.with_decisions().select_related("editor").order_by("position"))
     copy_ids = [layer.article_id for layer in layers if layer.article_id]
-    discarded = _decisions(copy_ids)
+    discarded = sum(layer.decisions for layer in layers)
     before = {
         "state": article.state,
         "stage": review.stage,
@@ -131,8 +124,6 @@ def double_review_cancel(*, article_id: int, by) -> Article:
         action="double_review_cancel",
         before=before,
         after={"state": state},
-        note=f"{discarded} decision{'s' if discarded != 1 else ''} on the editors' copies discarded"
-        if discarded
-        else "",
+        note=_discarded(discarded, "on the editors' copies"),
     )
     return article

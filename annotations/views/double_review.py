@@ -23,12 +23,10 @@ from annotations.forms_double_review import CancelForm, LayerReassignForm, MarkF
 from annotations.models import (
     Article,
     ArticleState,
-    Attribution,
     DoubleReview,
     DoubleReviewRule,
     DoubleReviewStage,
     ReviewLayer,
-    ReviewState,
 )
 from annotations.permissions import standards_required
 from annotations.services.double_review import MARKABLE_STATES
@@ -182,34 +180,35 @@ def start_waiting(request: HtmxHttpRequest) -> HttpResponse:
 # --- one double review: who holds each layer, reassigning one, calling the review off -----------------------------
 
 
+def _reassign_form(layers: list[ReviewLayer], data=None) -> LayerReassignForm:
+    """Which unsubmitted layer goes to which editor not yet in the review."""
+    open_layers = [(layer.position, layer.editor.get_username()) for layer in layers if not layer.submitted_at]
+    return LayerReassignForm(data, layers=open_layers, exclude=[layer.editor_id for layer in layers])
+
+
+def _layers(review: DoubleReview) -> list[ReviewLayer]:
+    return list(review.layers.with_decisions().select_related("editor").order_by("position"))
+
+
 def _detail(
     request: HtmxHttpRequest,
-    review: DoubleReview,
+    article_id: int,
     *,
     reassign_form: LayerReassignForm | None = None,
     cancel_form: CancelForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    """The page of one double review: four queries (review, layers, decisions on the copies, the editor choices)."""
-    layers = list(review.layers.select_related("editor").order_by("position"))
-    copies = [layer.article_id for layer in layers if layer.article_id]
-    decided = dict(
-        Attribution.objects.filter(article_id__in=copies)
-        .exclude(review_state=ReviewState.PROPOSED)
-        .values("article_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("article_id", "n")
-    )
+    """The page of one double review: three queries (review, layers with their decisions so far, editor choices)."""
+    review = _review_of(article_id)
+    layers = _layers(review)
     changeable = review.stage in CHANGEABLE_STAGES
-    open_layers = [(layer.position, layer.editor.get_username()) for layer in layers if not layer.submitted_at]
-    if changeable and open_layers and reassign_form is None:
-        reassign_form = LayerReassignForm(layers=open_layers, exclude=[layer.editor_id for layer in layers])
+    if reassign_form is None:
+        reassign_form = _reassign_form(layers)
     context = {
         "review": review,
-        "layers": [(layer, decided.get(layer.article_id, 0)) for layer in layers],
+        "layers": layers,
         "changeable": changeable,
-        "reassign_form": reassign_form if changeable and open_layers else None,
+        "reassign_form": reassign_form if changeable and reassign_form.fields["position"].choices else None,
         "cancel_form": (cancel_form or CancelForm()) if changeable else None,
     }
     return vary_on_htmx(TemplateResponse(request, "double_review_detail.html", context, status=status))
@@ -222,18 +221,15 @@ def _review_of(article_id: int) -> DoubleReview:
 @require_GET
 @standards_required
 def detail(request: HtmxHttpRequest, article_id: int) -> HttpResponse:
-    return _detail(request, _review_of(article_id))
+    return _detail(request, article_id)
 
 
 @require_POST
 @standards_required
 def layer_reassign(request: HtmxHttpRequest, article_id: int) -> HttpResponse:
-    review = _review_of(article_id)
-    layers = list(review.layers.select_related("editor").order_by("position"))
-    open_layers = [(layer.position, layer.editor.get_username()) for layer in layers if not layer.submitted_at]
-    form = LayerReassignForm(request.POST, layers=open_layers, exclude=[layer.editor_id for layer in layers])
+    form = _reassign_form(_layers(_review_of(article_id)), request.POST)
     if form.is_valid():
-        previous = dict(open_layers)[form.cleaned_data["position"]]
+        previous = dict(form.fields["position"].choices)[form.cleaned_data["position"]]
         try:
             layer = services.double_review_layer_reassign(
                 article_id=article_id,
@@ -248,14 +244,12 @@ def layer_reassign(request: HtmxHttpRequest, article_id: int) -> HttpResponse:
             name = layer.editor.get_username()
             messages.success(request, f"{previous}'s layer is now {name}'s, from a fresh copy of the proposals.")
             return redirect(reverse("double_review_detail", args=[article_id]))
-    review.refresh_from_db()
-    return _detail(request, review, reassign_form=form, status=422)
+    return _detail(request, article_id, reassign_form=form, status=422)
 
 
 @require_POST
 @standards_required
 def cancel(request: HtmxHttpRequest, article_id: int) -> HttpResponse:
-    review = _review_of(article_id)
     form = CancelForm(request.POST)
     if form.is_valid():
         try:
@@ -267,4 +261,4 @@ def cancel(request: HtmxHttpRequest, article_id: int) -> HttpResponse:
             state = article.get_state_display().lower()
             messages.success(request, f"Double review of “{article}” called off; the article is {state} again.")
             return redirect(reverse("double_reviews") + "#reviews")
-    return _detail(request, review, cancel_form=form, status=422)
+    return _detail(request, article_id, cancel_form=form, status=422)
